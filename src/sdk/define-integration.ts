@@ -1,0 +1,127 @@
+import type { Got } from 'got';
+import type { PluginCache } from './cache.js';
+import type { LiveEventProcessor } from './live.js';
+import type { PluginLogger } from './logger.js';
+import type { ResyncHandler } from './resync.js';
+
+/** The version of the plugin contract this SDK defines. The host refuses other versions. */
+export const SDK_API_VERSION = 1;
+
+/** A JSON Schema (draft 2020-12 or draft-07) describing a plugin's configuration. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Everything the host gives an integration when it sets it up. */
+export interface IntegrationContext<TConfig = Record<string, unknown>> {
+  /** The integration's identifier from the host config, unique in the host. */
+  identifier: string;
+  /** The plugin type (the plugin's folder name). */
+  type: string;
+  /**
+   * The integration's configuration, validated against the plugin's schema with defaults
+   * applied. Keys are as declared in `.port/spec.yaml` (camelCase).
+   */
+  config: TConfig;
+  /** A logger bound to this integration; sensitive config values are redacted. */
+  logger: PluginLogger;
+  /**
+   * An HTTP client (got) with retries on transient failures (408, 429, 5xx, connection
+   * errors, honouring Retry-After), timeouts, and the host's proxy settings
+   * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). Extend it per API with `http.extend({...})`.
+   */
+  http: Got;
+  /** Fires when the integration is stopped (shutdown, hot reload, removal). */
+  signal: AbortSignal;
+  /** A cache private to this integration. */
+  cache: PluginCache;
+}
+
+/** What `setup` returns: the integration's behaviour. */
+export interface IntegrationInstance {
+  /**
+   * Resync handlers by kind. The key `*` is a catch-all used for kinds without their own
+   * handler. A kind in the mapping with neither is a kind error (and blocks deletions).
+   */
+  resync: Record<string, ResyncHandler>;
+  /** Live-event processors, served under `/integrations/<identifier>/webhook`. */
+  live?: LiveEventProcessor[];
+  /** Releases what `setup` acquired. Called once, after in-flight work has stopped. */
+  close?(): void | Promise<void>;
+}
+
+/** What a plugin author declares. */
+export interface IntegrationDefinition<TConfig = Record<string, unknown>> {
+  /** The plugin type: kebab-case, equal to the plugin's folder name under `plugins/`. */
+  type: string;
+  /** The plugin's version, reported to Port. @default the `version` in `.port/spec.yaml`, else '0.0.0' */
+  version?: string;
+  /**
+   * JSON Schema of the configuration. When omitted, the host derives it from the
+   * `configurations` list of `.port/spec.yaml`, as Ocean does.
+   */
+  configSchema?: JsonSchema;
+  /** Kinds the plugin can resync, for listing and validation. @default the keys of `resync` */
+  kinds?: readonly string[];
+  /**
+   * Builds the integration for one configured instance. Called once per integration that
+   * uses this plugin; may be called again on hot reload. Throwing marks that integration
+   * failed; others keep running.
+   */
+  setup(context: IntegrationContext<TConfig>): IntegrationInstance | Promise<IntegrationInstance>;
+}
+
+/** A checked integration definition, as `defineIntegration` returns it. */
+export interface DefinedIntegration<TConfig = Record<string, unknown>> extends IntegrationDefinition<TConfig> {
+  /** The SDK contract version the plugin was built against. */
+  readonly apiVersion: typeof SDK_API_VERSION;
+}
+
+const TYPE_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
+
+/**
+ * Declares an integration plugin. The plugin's `index.ts` default-exports the result.
+ *
+ * @example
+ * export default defineIntegration<{ token: string }>({
+ *   type: 'acme',
+ *   async setup({ config, http }) {
+ *     const api = http.extend({ prefixUrl: 'https://api.acme.test', headers: { authorization: `Bearer ${config.token}` } });
+ *     return {
+ *       resync: {
+ *         async *service({ signal }) {
+ *           yield await api.get('services', { signal }).json<Record<string, unknown>[]>();
+ *         },
+ *       },
+ *     };
+ *   },
+ * });
+ *
+ * @throws TypeError when `type` is not kebab-case or `setup` is not a function.
+ */
+export function defineIntegration<TConfig = Record<string, unknown>>(
+  definition: IntegrationDefinition<TConfig>,
+): DefinedIntegration<TConfig> {
+  if (typeof definition !== 'object' || definition === null) {
+    throw new TypeError(`Expected the integration definition to be an object, got \`${String(definition)}\` (${typeof definition})`);
+  }
+  if (typeof definition.type !== 'string' || !TYPE_PATTERN.test(definition.type)) {
+    throw new TypeError(`Expected \`type\` to be a kebab-case string, got \`${String(definition.type)}\` (${typeof definition.type})`);
+  }
+  if (typeof definition.setup !== 'function') {
+    throw new TypeError(`Expected \`setup\` to be a function, got \`${String(definition.setup)}\` (${typeof definition.setup})`);
+  }
+  if (definition.kinds !== undefined && !(Array.isArray(definition.kinds) && definition.kinds.every((k) => typeof k === 'string'))) {
+    throw new TypeError('Expected `kinds` to be an array of strings');
+  }
+  return Object.freeze({ ...definition, apiVersion: SDK_API_VERSION });
+}
+
+/** Whether `value` looks like a `defineIntegration` result (used by the host's loader). */
+export function isDefinedIntegration(value: unknown): value is DefinedIntegration {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as DefinedIntegration).apiVersion !== undefined &&
+    typeof (value as DefinedIntegration).setup === 'function' &&
+    typeof (value as DefinedIntegration).type === 'string'
+  );
+}
