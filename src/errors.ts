@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'PORT_RATE_LIMITED'
   | 'PORT_UNAVAILABLE'
   | 'PORT_REQUEST_TOO_LARGE'
+  | 'PORT_PROVISIONING_FAILED'
+  | 'PORT_RESPONSE_INVALID'
   // resync
   | 'RESYNC_ABORTED'
   | 'RESYNC_KIND_NOT_IMPLEMENTED'
@@ -44,7 +46,10 @@ export type ErrorCode =
   | 'LIVE_EVENT_FAILED'
   // lifecycle
   | 'HOST_SHUTDOWN_TIMEOUT'
-  | 'HOST_NOT_RUNNING';
+  | 'HOST_NOT_RUNNING'
+  // Port emulator
+  | 'EMULATOR_OPTIONS_INVALID'
+  | 'EMULATOR_DATA_CORRUPT';
 
 export interface MarinaErrorOptions {
   cause?: unknown;
