@@ -1,0 +1,109 @@
+/**
+ * The JSON Schema of `config/marina.yaml`. Unknown keys are errors everywhere except inside an
+ * integration's `config`, which its plugin's own schema checks. Defaults live here so that the
+ * schema is the one reference for what an omitted key means.
+ */
+
+export const EVENT_LISTENER_TYPES = ['POLLING', 'KAFKA', 'WEBHOOK', 'ONCE', 'WEBHOOKS_ONLY', 'ACTIONS_ONLY'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Identifiers end up in URLs (`/integrations/<id>/webhook`), metric labels and Port. */
+export const IDENTIFIER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
+
+const eventListener = {
+  type: 'object',
+  default: { type: 'POLLING' },
+  required: ['type'],
+  additionalProperties: false,
+  properties: {
+    type: { enum: [...EVENT_LISTENER_TYPES] },
+    // POLLING
+    resyncOnStart: { type: 'boolean' },
+    interval: { type: 'integer', minimum: 1 },
+    // KAFKA
+    brokers: { type: 'string' },
+    securityProtocol: { type: 'string' },
+    authenticationMechanism: { type: 'string' },
+    kafkaSecurityEnabled: { type: 'boolean' },
+    consumerPollTimeout: { type: 'number', exclusiveMinimum: 0 },
+    // WEBHOOK
+    appHost: { type: 'string', sensitive: true },
+  },
+} as const;
+
+const mapping = {
+  type: 'object',
+  default: { source: 'port' },
+  additionalProperties: false,
+  properties: {
+    source: { enum: ['port', 'file'] },
+    file: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+const integration = {
+  type: 'object',
+  required: ['identifier', 'type'],
+  additionalProperties: false,
+  properties: {
+    identifier: { type: 'string', pattern: IDENTIFIER_PATTERN },
+    type: { type: 'string', pattern: '^[a-z0-9]+(?:[-_][a-z0-9]+)*$' },
+    enabled: { type: 'boolean', default: true },
+    config: { type: 'object', default: {} },
+    eventListener,
+    scheduledResyncInterval: { type: ['integer', 'null'], minimum: 1, default: null },
+    initializePortResources: { type: 'boolean', default: true },
+    mapping,
+  },
+} as const;
+
+export const hostConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
+      },
+    },
+    log: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+    },
+    port: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['clientId', 'clientSecret'],
+      properties: {
+        baseUrl: { type: 'string', pattern: '^https?://', default: 'https://api.getport.io' },
+        clientId: { type: 'string', minLength: 1, sensitive: true },
+        clientSecret: { type: 'string', minLength: 1, sensitive: true },
+      },
+    },
+    plugins: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        directories: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+        watch: { type: 'boolean', default: true },
+        debounceMs: { type: 'integer', minimum: 0, maximum: 60000, default: 300 },
+        setupTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 60 },
+      },
+    },
+    dataDir: { type: 'string', minLength: 1 },
+    shutdown: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { timeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 10 } },
+    },
+    integrations: { type: 'array', items: integration, default: [] },
+  },
+} as const;

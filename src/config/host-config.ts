@@ -1,0 +1,223 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MarinaError } from '../errors.js';
+import { ajvErrorsToProblems, createAjv } from './ajv.js';
+import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
+import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
+import { formatPath, formatProblems, type Problem } from './problems.js';
+import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
+
+export type EventListenerType = (typeof EVENT_LISTENER_TYPES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface EventListenerConfig {
+  type: EventListenerType;
+  resyncOnStart?: boolean;
+  interval?: number;
+  brokers?: string;
+  securityProtocol?: string;
+  authenticationMechanism?: string;
+  kafkaSecurityEnabled?: boolean;
+  consumerPollTimeout?: number;
+  appHost?: string;
+}
+
+/** Where an integration's mapping (port-app-config) comes from. */
+export type MappingSource = { source: 'port' } | { source: 'file'; file: string };
+
+export interface IntegrationConfig {
+  identifier: string;
+  /** The plugin type: the name of a folder in one of the plugin directories. */
+  type: string;
+  enabled: boolean;
+  /** The plugin's config, not yet checked against the plugin's schema (the host does that). */
+  config: Record<string, unknown>;
+  eventListener: EventListenerConfig;
+  /** Minutes between scheduled resyncs, or null for none. */
+  scheduledResyncInterval: number | null;
+  initializePortResources: boolean;
+  /** A `file` mapping path is absolute. */
+  mapping: MappingSource;
+  /** Where this integration is declared, for messages. */
+  origin: { file: string; path: (string | number)[] };
+}
+
+export interface PortConnection {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface HostConfig {
+  /** The config file, or a description of where the config came from. */
+  source: string;
+  server: { host: string; port: number };
+  log: { level: LogLevel };
+  /** Absent: the host runs the embedded local Port (the emulator). */
+  port?: PortConnection;
+  plugins: { directories: string[]; watch: boolean; debounceMs: number; setupTimeoutSeconds: number };
+  /** Absolute path of the host's state directory. */
+  dataDir: string;
+  shutdown: { timeoutSeconds: number };
+  integrations: IntegrationConfig[];
+  /** The parsed file, so later checks (plugin configs) can point at lines. */
+  document?: SourceDocument;
+}
+
+/** Where relative paths and defaults resolve. */
+export interface HostConfigDefaults {
+  /** Plugin directories used when the config names none (absolute). */
+  pluginDirectories: string[];
+  /** Used when the config has no `dataDir` (absolute). */
+  dataDir: string;
+}
+
+const validateHostConfig = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
+
+/**
+ * Reads, interpolates and validates a host config file. Relative paths in it resolve from the
+ * file's directory. Throws a `MarinaError` listing every problem (`CONFIG_NOT_FOUND`,
+ * `CONFIG_PARSE_FAILED`, `CONFIG_MISSING_ENV` or `CONFIG_INVALID`); `details.problems` has them
+ * as data.
+ */
+export async function loadHostConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: HostConfigDefaults,
+): Promise<HostConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new MarinaError('CONFIG_NOT_FOUND', `Cannot read host config ${file}: ${reason}`, { details: { file } });
+  }
+  return parseHostConfig(text, file, env, defaults);
+}
+
+export function parseHostConfig(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: HostConfigDefaults,
+): HostConfig {
+  const parsed = parseSourceDocument(text, file);
+  if (!parsed.ok) throw problemsError('CONFIG_PARSE_FAILED', file, parsed.problems);
+  const { document } = parsed;
+  const missing: MissingVariable[] = [];
+  const raw = interpolateEnv(document.value ?? {}, env, missing);
+  const problems: Problem[] = missing.map(({ name, path: at }) => ({
+    file,
+    path: formatPath(at),
+    message: `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
+    ...document.locate(at),
+  }));
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw problemsError('CONFIG_INVALID', file, [{ file, path: '', message: 'must be a mapping (YAML object) with keys such as server, port, integrations' }]);
+  }
+  const valid = validateHostConfig(raw);
+  if (!valid) {
+    // A value emptied by a missing variable is already reported; its schema error would be noise.
+    const unset = new Set(problems.map((problem) => problem.path));
+    problems.push(...ajvErrorsToProblems(validateHostConfig.errors, file, { document }).filter((problem) => !unset.has(problem.path) || problem.message.startsWith('unknown key')));
+  }
+  const config = raw as Record<string, any>;
+  if (problems.length === missing.length && valid) problems.push(...semanticProblems(config, file, document));
+  if (problems.length > 0) {
+    throw problemsError(problems.length === missing.length && missing.length > 0 ? 'CONFIG_MISSING_ENV' : 'CONFIG_INVALID', file, problems);
+  }
+  const baseDir = path.dirname(path.resolve(file));
+  return normalise(config, file, baseDir, defaults, document);
+}
+
+/** Builds a `HostConfig` from an already-validated plain object (used by the Ocean env path too). */
+export function normalise(
+  config: Record<string, any>,
+  source: string,
+  baseDir: string,
+  defaults: HostConfigDefaults,
+  document?: SourceDocument,
+): HostConfig {
+  const directories: string[] | undefined = config['plugins']?.directories;
+  const result: HostConfig = {
+    source,
+    server: config['server'],
+    log: config['log'],
+    plugins: {
+      ...config['plugins'],
+      directories: directories ? directories.map((dir) => path.resolve(baseDir, dir)) : defaults.pluginDirectories,
+    },
+    dataDir: config['dataDir'] ? path.resolve(baseDir, config['dataDir']) : defaults.dataDir,
+    shutdown: config['shutdown'],
+    integrations: (config['integrations'] as Record<string, any>[]).map((integration, index) => ({
+      identifier: integration['identifier'],
+      type: integration['type'],
+      enabled: integration['enabled'],
+      config: integration['config'],
+      eventListener: integration['eventListener'],
+      scheduledResyncInterval: integration['scheduledResyncInterval'],
+      initializePortResources: integration['initializePortResources'],
+      mapping:
+        mappingSource(integration['mapping']) === 'file'
+          ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }
+          : { source: 'port' },
+      origin: { file: source, path: ['integrations', index] },
+    })),
+  };
+  if (config['port']) result.port = config['port'];
+  if (document) result.document = document;
+  return result;
+}
+
+/** Checks the schema cannot express: unique identifiers, mapping file presence. */
+function semanticProblems(config: Record<string, any>, file: string, document: SourceDocument): Problem[] {
+  const problems: Problem[] = [];
+  const firstSeen = new Map<string, number>();
+  const baseDir = path.dirname(path.resolve(file));
+  (config['integrations'] as Record<string, any>[]).forEach((integration, index) => {
+    const identifier = integration['identifier'] as string;
+    const previous = firstSeen.get(identifier);
+    if (previous === undefined) firstSeen.set(identifier, index);
+    else {
+      problems.push({
+        file,
+        path: formatPath(['integrations', index, 'identifier']),
+        message: `duplicate identifier "${identifier}" (already used by integrations[${previous}])`,
+        ...document.locate(['integrations', index, 'identifier']),
+      });
+    }
+    const mapping = integration['mapping'];
+    if (mappingSource(mapping) === 'file') {
+      if (mapping.file === undefined) {
+        problems.push({ file, path: formatPath(['integrations', index, 'mapping']), message: 'source "file" needs a "file" key', ...document.locate(['integrations', index, 'mapping']) });
+      } else if (!existsSync(path.resolve(baseDir, mapping.file))) {
+        problems.push({
+          file,
+          path: formatPath(['integrations', index, 'mapping', 'file']),
+          message: `mapping file ${path.resolve(baseDir, mapping.file)} does not exist`,
+          ...document.locate(['integrations', index, 'mapping', 'file']),
+        });
+      }
+    } else if (mapping.file !== undefined) {
+      problems.push({ file, path: formatPath(['integrations', index, 'mapping', 'file']), message: 'only allowed with source "file"', ...document.locate(['integrations', index, 'mapping', 'file']) });
+    }
+  });
+  ((config['plugins']?.directories as string[] | undefined) ?? []).forEach((dir, index) => {
+    const resolved = path.resolve(baseDir, dir);
+    if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
+      problems.push({ file, path: formatPath(['plugins', 'directories', index]), message: `plugin directory ${resolved} does not exist`, ...document.locate(['plugins', 'directories', index]) });
+    }
+  });
+  return problems;
+}
+
+export function problemsError(code: 'CONFIG_INVALID' | 'CONFIG_PARSE_FAILED' | 'CONFIG_MISSING_ENV', file: string, problems: Problem[]): MarinaError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new MarinaError(code, `Host config ${file} has ${count}:\n${formatProblems(problems)}`, { details: { file, problems } });
+}
+
+/** `mapping: { file: x }` means a file mapping; an explicit `source` wins. */
+function mappingSource(mapping: { source?: string; file?: string }): 'port' | 'file' {
+  return (mapping.source as 'port' | 'file' | undefined) ?? (mapping.file === undefined ? 'port' : 'file');
+}

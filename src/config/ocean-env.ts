@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { MarinaError } from '../errors.js';
+import { ajvErrorsToProblems, createAjv } from './ajv.js';
+import { hostConfigSchema } from './host-config-schema.js';
+import { normalise, type HostConfig, type HostConfigDefaults } from './host-config.js';
+import { formatProblems, type Problem } from './problems.js';
+
+/** What `readOceanEnv` understood, and the `OCEAN__*` variables it did not use. */
+export interface OceanEnvResult {
+  config: HostConfig;
+  /** Ocean settings Marina does not use (reported as a warning, never an error). */
+  ignored: string[];
+}
+
+const SOURCE = 'environment (OCEAN__* variables)';
+
+/** Whether the environment describes an Ocean-style single integration. */
+export function hasOceanIntegration(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Object.keys(env).some((name) => name.toUpperCase() === 'OCEAN__INTEGRATION__TYPE' && env[name]);
+}
+
+const PINO_LEVELS: Record<string, string> = { CRITICAL: 'fatal', ERROR: 'error', WARNING: 'warn', INFO: 'info', DEBUG: 'debug' };
+
+/**
+ * Builds a host config with one integration from Ocean's environment variables, so an Ocean
+ * operator's env file runs unchanged. Names are case-insensitive and nested with `__`, as in
+ * Ocean (pydantic); object values may also be given whole as JSON (`OCEAN__EVENT_LISTENER=
+ * '{"type":"KAFKA"}'`). Config keys become camelCase (`..._CONFIG__JIRA_HOST` is `jiraHost`).
+ * `APPLICATION__PORT` and `APPLICATION__LOG_LEVEL` set the HTTP port and log level.
+ *
+ * @throws MarinaError `CONFIG_INVALID` naming each offending variable.
+ */
+export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, defaults: HostConfigDefaults): OceanEnvResult {
+  const tree: Record<string, any> = {};
+  const problems: Problem[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !/^OCEAN__/i.test(name)) continue;
+    const segments = name.slice('OCEAN__'.length).toLowerCase().split('__').filter(Boolean);
+    let node = tree;
+    segments.forEach((segment, index) => {
+      if (index === segments.length - 1) {
+        node[segment] = node[segment] !== undefined && typeof node[segment] === 'object' ? { ...decodeJson(value), ...node[segment] } : value;
+      } else {
+        if (typeof node[segment] === 'string') node[segment] = decodeJson(node[segment]);
+        if (node[segment] === undefined || typeof node[segment] !== 'object') node[segment] = {};
+        node = node[segment];
+      }
+    });
+  }
+  const ignored: string[] = [];
+  const integration = objectOf(tree['integration']);
+  const type = String(integration['type'] ?? '').toLowerCase();
+  const listener = objectOf(tree['event_listener']);
+  const port = objectOf(tree['port']);
+  const hostIntegration: Record<string, unknown> = {
+    identifier: integration['identifier'] ?? `my-${type}-integration`,
+    type,
+    config: camelKeys(objectOf(integration['config'])),
+    eventListener: camelKeys(Object.keys(listener).length > 0 ? listener : { type: 'POLLING' }),
+  };
+  if (typeof hostIntegration['eventListener'] === 'object') {
+    const el = hostIntegration['eventListener'] as Record<string, unknown>;
+    if (typeof el['type'] === 'string') el['type'] = el['type'].toUpperCase();
+  }
+  if (tree['scheduled_resync_interval'] !== undefined && tree['scheduled_resync_interval'] !== '') {
+    hostIntegration['scheduledResyncInterval'] = tree['scheduled_resync_interval'];
+  }
+  if (tree['initialize_port_resources'] !== undefined) hostIntegration['initializePortResources'] = tree['initialize_port_resources'];
+  const raw: Record<string, any> = { integrations: [hostIntegration] };
+  if (port['client_id'] !== undefined || port['client_secret'] !== undefined) {
+    raw['port'] = { clientId: port['client_id'], clientSecret: port['client_secret'] };
+    if (port['base_url'] !== undefined) raw['port'].baseUrl = String(port['base_url']).replace(/\/+$/, '');
+  }
+  for (const key of Object.keys(port)) if (!['client_id', 'client_secret', 'base_url'].includes(key)) ignored.push(`OCEAN__PORT__${key.toUpperCase()}`);
+  for (const key of Object.keys(integration)) if (!['type', 'identifier', 'config'].includes(key)) ignored.push(`OCEAN__INTEGRATION__${key.toUpperCase()}`);
+  for (const key of Object.keys(tree)) {
+    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
+  }
+  const application = applicationSettings(env);
+  if (application.port !== undefined) raw['server'] = { port: application.port };
+  if (application.logLevel !== undefined) {
+    const level = PINO_LEVELS[application.logLevel.toUpperCase()];
+    if (level === undefined) {
+      problems.push({ file: SOURCE, path: 'APPLICATION__LOG_LEVEL', message: `must be one of ${Object.keys(PINO_LEVELS).join(', ')}` });
+    } else raw['log'] = { level };
+  }
+  const validate = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
+  if (!validate(raw)) {
+    problems.push(...ajvErrorsToProblems(validate.errors, SOURCE).map((problem) => ({ ...problem, path: envName(problem.path) })));
+  }
+  if (problems.length > 0) {
+    throw new MarinaError('CONFIG_INVALID', `Ocean environment variables have ${problems.length} problem(s):\n${formatProblems(problems)}`, {
+      details: { file: SOURCE, problems },
+    });
+  }
+  return { config: normalise(raw, SOURCE, path.dirname(defaults.dataDir), defaults), ignored };
+}
+
+function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string } {
+  const out: { port?: string; logLevel?: string } = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (name.toUpperCase() === 'APPLICATION__PORT') out.port = value;
+    if (name.toUpperCase() === 'APPLICATION__LOG_LEVEL') out.logLevel = value;
+  }
+  return out;
+}
+
+function decodeJson(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'string') return objectOf(value);
+  try {
+    return objectOf(JSON.parse(value));
+  } catch {
+    return {};
+  }
+}
+
+function objectOf(value: unknown): Record<string, any> {
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, any>) : {};
+    } catch {
+      return {};
+    }
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, any>) : {};
+}
+
+/** snake_case keys to camelCase, one level (config values themselves are left alone). */
+function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), item]));
+}
+
+/** `integrations[0].eventListener.type` back to `OCEAN__EVENT_LISTENER__TYPE`, for messages. */
+function envName(path: string): string {
+  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  const parts = path.replace(/^integrations\[0\]\.?/, 'integration.').split('.').filter(Boolean);
+  if (parts[0] === 'server' && parts[1] === 'port') return 'APPLICATION__PORT';
+  if (parts[0] === 'integration' && ['eventListener', 'scheduledResyncInterval', 'initializePortResources'].includes(parts[1] ?? '')) parts.shift();
+  return `OCEAN__${parts.map(snake).join('__')}`;
+}
