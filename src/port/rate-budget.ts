@@ -1,0 +1,179 @@
+import PQueue from 'p-queue';
+import { parseWaitHeader } from './retry-policy.js';
+import { sleep } from './sleep.js';
+import { PORT_PUBLISHED_LIMITS, type RouteFamily, type RouteLimit } from './route-family.js';
+
+/**
+ * One request budget per Port organization, shared by every integration the host runs against
+ * it. Three things at once:
+ * - a token bucket per route family, mirroring Port's limits (optionally scaled), so fifty
+ *   integrations together stay under them instead of each discovering them through 429s;
+ * - adaptation to Port's `x-ratelimit-*` headers and 429s, which pause the family for everyone;
+ * - fairness: each integration feeds the shared queue through its own small queue, so a resync
+ *   with 10,000 queued writes keeps at most `perIntegrationConcurrency` requests ahead of another
+ *   integration's live event, and live events jump ahead of resync work.
+ */
+export interface RateBudgetOptions {
+  /**
+   * The local model of Port's limits. `false` sends as fast as concurrency allows and only
+   * reacts to Port's headers and 429s. @default Port's published limits, scale 1
+   */
+  limits?: false | { scale?: number; overrides?: Partial<Record<RouteFamily, RouteLimit>> };
+  /** Requests in flight at once for the whole organization. @default 32 */
+  concurrency?: number;
+  /** Requests one integration may have in the shared queue at once. @default concurrency / 2 */
+  perIntegrationConcurrency?: number;
+  now?: () => number;
+}
+
+export interface BudgetJob {
+  /** The integration the request is for; fairness is between these. */
+  integration: string;
+  family: RouteFamily;
+  /** Live events go before resync work. @default 'resync' */
+  lane?: 'live' | 'resync';
+  signal?: AbortSignal;
+}
+
+export interface RateBudgetSnapshot {
+  running: number;
+  queued: number;
+  /** 429 responses observed since the budget was created. */
+  throttled: number;
+  /** Requests sent since the budget was created. */
+  sent: number;
+}
+
+export interface RateBudget {
+  /** Runs `task` (one HTTP attempt) once a slot and a token of `job.family` are free. */
+  run<T>(job: BudgetJob, task: () => Promise<T>): Promise<T>;
+  /** Feeds a response back: adapts to `x-ratelimit-*`, and a 429 pauses the family. */
+  observe(family: RouteFamily, status: number, headers: Record<string, string | string[] | undefined>): void;
+  snapshot(): RateBudgetSnapshot;
+}
+
+interface Bucket {
+  tokens: number;
+  capacity: number;
+  /** Tokens per ms; Infinity when there is no local model. */
+  ratePerMs: number;
+  refilledAt: number;
+  pausedUntil: number;
+}
+
+const LANE_PRIORITY = { live: 1, resync: 0 } as const;
+
+export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
+  const now = options.now ?? Date.now;
+  const concurrency = options.concurrency ?? 32;
+  const perIntegration = options.perIntegrationConcurrency ?? Math.max(1, Math.floor(concurrency / 2));
+  const shared = new PQueue({ concurrency });
+  const lanes = new Map<string, PQueue>();
+  const buckets = new Map<RouteFamily, Bucket>();
+  let throttled = 0;
+  let sent = 0;
+
+  function bucketFor(family: RouteFamily): Bucket {
+    let bucket = buckets.get(family);
+    if (bucket === undefined) {
+      const limits = options.limits ?? {};
+      if (limits === false) {
+        bucket = { tokens: Infinity, capacity: Infinity, ratePerMs: Infinity, refilledAt: now(), pausedUntil: 0 };
+      } else {
+        const scale = limits.scale ?? 1;
+        const base = limits.overrides?.[family] ?? PORT_PUBLISHED_LIMITS[family];
+        const capacity = Math.max(1, base.burst * scale);
+        bucket = { tokens: capacity, capacity, ratePerMs: (base.limit * scale) / (base.periodSeconds * 1000), refilledAt: now(), pausedUntil: 0 };
+      }
+      buckets.set(family, bucket);
+    }
+    return bucket;
+  }
+
+  function refill(bucket: Bucket): void {
+    const at = now();
+    if (Number.isFinite(bucket.ratePerMs)) {
+      bucket.tokens = Math.min(bucket.capacity, bucket.tokens + (at - bucket.refilledAt) * bucket.ratePerMs);
+    } else {
+      bucket.tokens = Infinity;
+    }
+    bucket.refilledAt = at;
+  }
+
+  async function takeToken(family: RouteFamily, signal: AbortSignal | undefined): Promise<void> {
+    const bucket = bucketFor(family);
+    for (;;) {
+      signal?.throwIfAborted();
+      refill(bucket);
+      const pausedFor = bucket.pausedUntil - now();
+      if (pausedFor > 0) {
+        await sleep(pausedFor, signal);
+        continue;
+      }
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return;
+      }
+      await sleep(Math.max(1, Math.ceil((1 - bucket.tokens) / bucket.ratePerMs)), signal);
+    }
+  }
+
+  function laneFor(integration: string): PQueue {
+    let lane = lanes.get(integration);
+    if (lane === undefined) {
+      lane = new PQueue({ concurrency: perIntegration });
+      lanes.set(integration, lane);
+    }
+    return lane;
+  }
+
+  return {
+    async run(job, task) {
+      const priority = LANE_PRIORITY[job.lane ?? 'resync'];
+      const queueOptions = { priority, ...(job.signal === undefined ? {} : { signal: job.signal }) };
+      const result = await laneFor(job.integration).add(
+        () =>
+          shared.add(async () => {
+            await takeToken(job.family, job.signal);
+            sent += 1;
+            return task();
+          }, queueOptions),
+        queueOptions,
+      );
+      return result as Awaited<ReturnType<typeof task>>;
+    },
+    observe(family, status, headers) {
+      const bucket = bucketFor(family);
+      const at = now();
+      const reset = parseWaitHeader(header(headers, 'x-ratelimit-reset'), at);
+      if (status === 429) {
+        throttled += 1;
+        const retryAfter = parseWaitHeader(header(headers, 'retry-after'), at);
+        bucket.pausedUntil = Math.max(bucket.pausedUntil, at + (retryAfter ?? reset ?? 1000));
+        return;
+      }
+      const remainingText = header(headers, 'x-ratelimit-remaining');
+      if (remainingText === undefined) return;
+      const remaining = Number(remainingText);
+      if (!Number.isFinite(remaining)) return;
+      refill(bucket);
+      if (remaining <= 0 && reset !== undefined) {
+        bucket.pausedUntil = Math.max(bucket.pausedUntil, at + reset);
+        bucket.tokens = Math.min(bucket.tokens, 0);
+      } else if (remaining < bucket.tokens) {
+        // Port counts requests we have not heard back about yet, so its figure is the truth.
+        bucket.tokens = remaining;
+      }
+    },
+    snapshot() {
+      let queued = shared.size;
+      for (const lane of lanes.values()) queued += lane.size;
+      return { running: shared.pending, queued, throttled, sent };
+    },
+  };
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
