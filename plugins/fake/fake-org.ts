@@ -104,10 +104,10 @@ export function createFakeOrganization(config: FakeConfig): FakeOrganization {
   const emailOf = (first: string, last: string, n: number, random: Random): string =>
     `${first}.${last}${n}@${pick(random, EMAIL_DOMAINS)}`.toLowerCase();
   // The team lead is described inside the team (and copied into its projects), not a relation.
-  const teamLead = (j: number): { name: string; email: string } => {
+  const teamLead = (j: number): { id: string; name: string; email: string } => {
     const random = createRandom(hash32(seed, 0x1ead, j));
     const { first, last } = personName(random);
-    return { name: `${first} ${last}`, email: emailOf(first, last, j + 1, random) };
+    return { id: `lead-${String(j + 1).padStart(4, '0')}`, name: `${first} ${last}`, email: emailOf(first, last, j + 1, random) };
   };
 
   const teamDepartment = (j: number): number | undefined => (D > 0 ? j % D : undefined);
