@@ -39,6 +39,11 @@ export type ErrorCode =
   | 'RESYNC_PAGE_TIMEOUT'
   | 'RESYNC_PLUGIN_FAILED'
   | 'RESYNC_BAD_RECORD'
+  // resync scheduler
+  | 'SCHEDULER_UNKNOWN_ID'
+  | 'SCHEDULER_DUPLICATE_ID'
+  | 'SCHEDULER_INVALID_TASK'
+  | 'SCHEDULER_STOPPED'
   // live events
   | 'LIVE_BODY_INVALID'
   | 'LIVE_BODY_TOO_LARGE'
