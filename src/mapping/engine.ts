@@ -1,0 +1,231 @@
+import { availableParallelism } from 'node:os';
+import type { PluginLogger } from '../sdk/index.js';
+import { planResource, pythonTruthy, type FieldSpec, type ResourcePlan, type Template } from './compile-resource.js';
+import { createEvaluator, type CompiledProgram, type EngineChoice } from './evaluator.js';
+import type { FirstOutput } from './jq/compile.js';
+import type { ItemError, MapPageResult, PortEntity, ResourceConfig } from './types.js';
+import { createJqPool } from './wasm/jq-pool.js';
+
+/**
+ * The mapping stage: raw records in, Port entities out, with Ocean's semantics (see
+ * ocean-behavior.md §4). One engine serves every integration in the process; it holds the jq
+ * worker pool and a cache of compiled programs keyed by program text.
+ */
+
+export interface MappingEngineOptions {
+  /** jq-wasm worker threads (default: cores − 1, at least 1). They start on first use. */
+  workers?: number;
+  /** Let mappings read the process environment through `env` / `$ENV` (Ocean's
+   * `allow_environment_variables_jq_access`). Off by default: the environment holds secrets. */
+  allowEnv?: boolean;
+  /** The environment shown when `allowEnv` is on (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** `auto`: fast path where it applies, jq-wasm otherwise. `jq-wasm`: jq-wasm only. */
+  engine?: EngineChoice;
+  logger?: PluginLogger;
+  /** A jq call running longer than this is abandoned and its worker replaced. */
+  callTimeoutMs?: number;
+}
+
+export interface MapPageOptions {
+  /** Map items whose selector is false too, into `failed` (live events delete those). */
+  parseAll?: boolean;
+}
+
+export interface FieldProblem {
+  path: string;
+  expression: string;
+  error: string;
+}
+
+export interface CompiledResource {
+  readonly kind: string;
+  /** Expressions jq refuses to compile; Ocean maps them to null, the dry run reports them. */
+  readonly problems: FieldProblem[];
+}
+
+export interface MappingEngine {
+  /** Compiles (and caches) every expression of a resource. Also done by `mapPage` on demand. */
+  compile(resource: ResourceConfig): Promise<CompiledResource>;
+  mapPage(resource: ResourceConfig, records: readonly unknown[], options?: MapPageOptions): Promise<MapPageResult>;
+  close(): Promise<void>;
+}
+
+interface Prepared extends CompiledResource {
+  plan: ResourcePlan;
+  selector: CompiledProgram;
+  fields: CompiledProgram[];
+  items: CompiledProgram | undefined;
+  strip: CompiledProgram | undefined;
+}
+
+function buildValue(template: Template, outcomes: FirstOutput[], fields: FieldSpec[], misconfigured: Map<number, true>): unknown {
+  switch (template.t) {
+    case 'field': {
+      const o = outcomes[template.index]!;
+      const value = o.kind === 'value' ? o.value : null;
+      if (value === null) misconfigured.set(template.index, true);
+      return value;
+    }
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [k, t] of template.entries) out[k] = buildValue(t, outcomes, fields, misconfigured);
+      return out;
+    }
+    case 'list':
+      return template.items.map((t) => buildValue(t, outcomes, fields, misconfigured));
+    case 'null':
+      return null;
+  }
+}
+
+function describeValue(v: unknown): string {
+  const text = JSON.stringify(v) ?? 'undefined';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function createMappingEngine(options: MappingEngineOptions = {}): MappingEngine {
+  const allowEnv = options.allowEnv ?? false;
+  const env: Record<string, string> = {};
+  if (allowEnv) {
+    for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v;
+  }
+  // Ocean's lockdown prologue; when allowed, jq-wasm gets the real environment (its own is a stub).
+  const jqPrologue = allowEnv ? `(${JSON.stringify(env)}) as $ENV | def env: $ENV; ` : 'def env: {}; {} as $ENV | ';
+  const pool = createJqPool({
+    size: options.workers ?? Math.max(1, availableParallelism() - 1),
+    ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+  });
+  const evaluator = createEvaluator({ pool, engine: options.engine ?? 'auto', jqPrologue, env });
+  const logger = options.logger;
+  const prepared = new WeakMap<ResourceConfig, Promise<Prepared>>();
+
+  const prepare = (resource: ResourceConfig): Promise<Prepared> => {
+    let entry = prepared.get(resource);
+    if (entry === undefined) {
+      entry = (async () => {
+        const plan = planResource(resource);
+        const compile = (s: FieldSpec): Promise<CompiledProgram> => evaluator.compile(s.program);
+        const [selector, fields, items, strip] = await Promise.all([
+          compile(plan.selector),
+          Promise.all(plan.fields.map(compile)),
+          plan.itemsToParse ? compile(plan.itemsToParse.items) : undefined,
+          plan.itemsToParse?.strip ? compile(plan.itemsToParse.strip) : undefined,
+        ]);
+        const problems: FieldProblem[] = [];
+        const note = (s: FieldSpec, c: CompiledProgram | undefined): void => {
+          if (c?.compileError !== undefined) problems.push({ path: s.path, expression: s.expression, error: c.compileError });
+        };
+        note(plan.selector, selector);
+        plan.fields.forEach((s, i) => note(s, fields[i]));
+        if (plan.itemsToParse) note(plan.itemsToParse.items, items);
+        return { kind: resource.kind, problems, plan, selector, fields, items, strip };
+      })();
+      prepared.set(resource, entry);
+      entry.catch(() => prepared.delete(resource));
+    }
+    return entry;
+  };
+
+  /** itemsToParse: one item per array element, the parent (minus the array) merged in. */
+  const expand = async (p: Prepared, records: { record: unknown; origin: number }[]): Promise<{ record: unknown; origin: number }[]> => {
+    const spec = p.plan.itemsToParse!;
+    const programs = spec.transform && p.strip ? [p.items!, p.strip] : [p.items!];
+    const rows = await evaluator.evaluate(programs, records.map((r) => r.record));
+    const out: { record: unknown; origin: number }[] = [];
+    rows.forEach((row, i) => {
+      const origin = records[i]!.origin;
+      if ('itemError' in row) {
+        logger?.warn({ index: origin, error: row.itemError }, 'itemsToParse failed for a record; it is skipped');
+        return;
+      }
+      const items = row[0]!.kind === 'value' ? (row[0] as { value: unknown }).value : null;
+      let parent = records[i]!.record as Record<string, unknown>;
+      if (spec.transform) {
+        const stripped = p.strip ? row[1]! : undefined;
+        if (stripped?.kind !== 'value' || typeof stripped.value !== 'object' || stripped.value === null) {
+          logger?.warn({ index: origin, itemsToParse: spec.items.expression }, 'no deletion path could be applied for itemsToParse; the record is skipped');
+          return;
+        }
+        parent = stripped.value as Record<string, unknown>;
+      }
+      if (!Array.isArray(items)) {
+        logger?.warn({ index: origin, itemsToParse: spec.items.expression }, 'itemsToParse did not give a list; the record is skipped');
+        return;
+      }
+      for (const element of items) out.push({ record: { ...parent, [spec.name]: element }, origin });
+    });
+    return out;
+  };
+
+  return {
+    async compile(resource) {
+      const p = await prepare(resource);
+      return { kind: p.kind, problems: p.problems };
+    },
+
+    async mapPage(resource, records, options = {}) {
+      const parseAll = options.parseAll ?? false;
+      const p = await prepare(resource);
+      const result: MapPageResult = {
+        passed: [],
+        failed: [],
+        misconfigurations: {},
+        itemErrors: [],
+        counts: { input: records.length, items: 0, mapped: 0, filtered: 0, skipped: 0, itemErrors: 0 },
+      };
+      const itemError = (error: ItemError): void => {
+        result.itemErrors.push(error);
+        result.counts.itemErrors++;
+      };
+      let items: { record: unknown; origin: number }[] = [];
+      records.forEach((record, index) => {
+        if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+          itemError({ index, message: `record ${index} is not an object (got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record})` });
+        } else {
+          items.push({ record, origin: index });
+        }
+      });
+      if (p.items !== undefined && items.length > 0) items = await expand(p, items);
+      result.counts.items = items.length;
+      if (items.length === 0) return result;
+
+      const programs = [p.selector, ...p.fields];
+      const rows = await evaluator.evaluate(programs, items.map((i) => i.record));
+      const misconfigured = new Map<number, true>();
+      rows.forEach((row, i) => {
+        const origin = items[i]!.origin;
+        if ('itemError' in row) return itemError({ index: origin, message: row.itemError });
+        const sel = row[0]!;
+        if (sel.kind !== 'value' || typeof sel.value !== 'boolean') {
+          const got = sel.kind === 'value' ? describeValue(sel.value) : sel.kind === 'none' ? 'no output' : `error: ${sel.message}`;
+          return itemError({ index: origin, message: `Expected boolean value for pattern '${p.plan.selector.expression}', got ${got}` });
+        }
+        if (!sel.value) {
+          result.counts.filtered++;
+          if (!parseAll) return;
+        }
+        const itemMisconfigured = new Map<number, true>();
+        const entity = buildValue(p.plan.template, row.slice(1), p.plan.fields, itemMisconfigured) as PortEntity;
+        for (const k of itemMisconfigured.keys()) misconfigured.set(k, true);
+        if (!pythonTruthy(entity.identifier) || !pythonTruthy(entity.blueprint)) {
+          result.counts.skipped++;
+          return;
+        }
+        if (sel.value) {
+          result.passed.push(entity);
+          result.counts.mapped++;
+        } else {
+          result.failed.push(entity);
+        }
+      });
+      for (const k of [...misconfigured.keys()].sort((a, b) => a - b)) {
+        const field = p.plan.fields[k]!;
+        result.misconfigurations[field.path] = field.expression;
+      }
+      return result;
+    },
+
+    close: () => pool.close(),
+  };
+}
