@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import type { HostConfig, PortConnection } from '../config/host-config.js';
+import { formatPath, formatProblems, type Problem } from '../config/problems.js';
+import { isMarinaError, MarinaError } from '../errors.js';
+import type { HostMetrics } from '../observability/metrics.js';
+import type { SecretRedactor } from '../observability/secret-redactor.js';
+import type { ImportModule } from './import-module.js';
+import { Integration } from './integration.js';
+import { findPluginDir, loadPlugin, readPluginFolder, type LoadedPlugin } from './plugin-loader.js';
+import { watchPlugins, type PluginWatcher } from './plugin-watcher.js';
+
+export type HostState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface HostOptions {
+  config: HostConfig;
+  logger: Logger;
+  redactor: SecretRedactor;
+  metrics: HostMetrics;
+  env: Readonly<Record<string, string | undefined>>;
+  importModule: ImportModule;
+  /** The Port the integrations talk to (the configured one or the embedded emulator). */
+  port?: PortConnection;
+}
+
+export interface Host {
+  readonly config: HostConfig;
+  readonly state: HostState;
+  readonly port: PortConnection | undefined;
+  /**
+   * Loads the plugins the config names and sets up every integration. Problems an operator
+   * must fix first (unknown plugin type, plugin folder without entry file or spec) refuse the
+   * start; a plugin that fails to import or throws in setup only fails its own integrations.
+   * @throws MarinaError `CONFIG_INVALID` listing every such problem.
+   */
+  start(): Promise<void>;
+  /** Graceful stop; see {@link createHost}. Resolves `clean: false` when the deadline passed. */
+  stop(options?: { timeoutMs?: number }): Promise<{ clean: boolean }>;
+  integrations(): Integration[];
+  integration(identifier: string): Integration | undefined;
+  /** Loads, reloads or unloads plugin `type` from disk, as the watcher does on changes. */
+  reloadPlugin(type: string): Promise<void>;
+}
+
+/**
+ * The host: one {@link Integration} per configured integration, plugins loaded from the plugin
+ * directories, hot reload when `plugins.watch` is on.
+ *
+ * Stopping: the watcher stops, every integration's signal fires at once (in-flight work starts
+ * aborting everywhere), then integrations are drained and their plugins closed one by one in
+ * reverse configuration order, all within one deadline (`shutdown.timeoutSeconds`).
+ */
+export function createHost(options: HostOptions): Host {
+  const { config, logger } = options;
+  let state: HostState = 'created';
+  let watcher: PluginWatcher | undefined;
+  const integrations = new Map<string, Integration>();
+  const reloadChains = new Map<string, Promise<void>>();
+  const drainTimeoutMs = config.shutdown.timeoutSeconds * 1000;
+
+  if (options.port) {
+    options.redactor.add(options.port.clientId);
+    options.redactor.add(options.port.clientSecret);
+  }
+  for (const integrationConfig of config.integrations) {
+    const deps = {
+      config: integrationConfig,
+      logger,
+      redactor: options.redactor,
+      metrics: options.metrics,
+      env: options.env,
+      setupTimeoutMs: config.plugins.setupTimeoutSeconds * 1000,
+      ...(config.document ? { document: config.document } : {}),
+    };
+    integrations.set(integrationConfig.identifier, new Integration(deps));
+  }
+
+  const usersOf = (type: string) => [...integrations.values()].filter((integration) => integration.config.type === type);
+
+  async function loadAndActivate(type: string, reason: 'start' | 'reload'): Promise<void> {
+    const users = usersOf(type);
+    const dir = findPluginDir(type, config.plugins.directories);
+    if (dir === undefined) {
+      if (users.length === 0) return;
+      logger.warn({ plugin: type }, `plugin "${type}" was removed; stopping the integrations that use it`);
+      const error = new MarinaError('PLUGIN_NOT_FOUND', `plugin folder "${type}" was removed from ${config.plugins.directories.join(', ')}`, { details: { plugin: type } });
+      await Promise.all(users.map((integration) => integration.stop({ reason: 'plugin removed', timeoutMs: drainTimeoutMs, error })));
+      return;
+    }
+    if (users.length === 0) {
+      logger.info({ plugin: type }, `plugin "${type}" changed; no integration uses it`);
+      return;
+    }
+    let plugin: LoadedPlugin;
+    try {
+      plugin = await loadPlugin(dir, { importModule: options.importModule, fresh: reason === 'reload' });
+    } catch (error) {
+      logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined }, `plugin "${type}" failed to load`);
+      await Promise.all(users.map((integration) => integration.fail(error, { reason })));
+      return;
+    }
+    logger.info({ plugin: type, version: plugin.version, entry: plugin.entry, reason }, `plugin "${type}" loaded`);
+    await Promise.all(users.map((integration) => integration.activate(plugin, { reason, drainTimeoutMs })));
+  }
+
+  const host: Host = {
+    config,
+    get state() {
+      return state;
+    },
+    port: options.port,
+    async start() {
+      if (state !== 'created') throw new MarinaError('HOST_NOT_RUNNING', `Cannot start a host that is ${state}`);
+      state = 'starting';
+      const problems = await staticProblems(config);
+      if (problems.length > 0) {
+        state = 'stopped';
+        throw new MarinaError('CONFIG_INVALID', `Cannot start: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${formatProblems(problems)}`, {
+          details: { problems },
+        });
+      }
+      const types = [...new Set(config.integrations.filter((i) => i.enabled).map((i) => i.type))];
+      await Promise.all(types.map((type) => loadAndActivate(type, 'start')));
+      for (const integration of integrations.values()) {
+        if (!integration.config.enabled) await integration.stop({ reason: 'disabled in config', timeoutMs: 0 });
+      }
+      if (config.plugins.watch) {
+        watcher = watchPlugins({
+          directories: config.plugins.directories,
+          debounceMs: config.plugins.debounceMs,
+          logger,
+          onChange: (type) => void host.reloadPlugin(type),
+        });
+        await watcher.ready;
+      }
+      state = 'running';
+    },
+    reloadPlugin(type) {
+      if (state === 'stopping' || state === 'stopped') return Promise.resolve();
+      // One reload per plugin at a time; a change during a reload triggers another after it.
+      const previous = reloadChains.get(type) ?? Promise.resolve();
+      const next = previous.then(() => (state === 'stopping' || state === 'stopped' ? undefined : loadAndActivate(type, 'reload')));
+      const settled = next.catch((error: unknown) => logger.error({ err: error, plugin: type }, 'plugin reload crashed'));
+      reloadChains.set(type, settled);
+      return settled;
+    },
+    async stop(stopOptions = {}) {
+      if (state === 'stopped' || state === 'stopping') return { clean: true };
+      state = 'stopping';
+      const deadline = Date.now() + (stopOptions.timeoutMs ?? drainTimeoutMs);
+      await watcher?.close();
+      const ordered = [...integrations.values()].reverse();
+      for (const integration of ordered) integration.abort('host shutting down');
+      let clean = true;
+      for (const integration of ordered) {
+        const ok = await integration.stop({ reason: 'host shutting down', timeoutMs: Math.max(0, deadline - Date.now()) });
+        clean &&= ok;
+      }
+      state = 'stopped';
+      return { clean };
+    },
+    integrations: () => [...integrations.values()],
+    integration: (identifier) => integrations.get(identifier),
+  };
+  return host;
+}
+
+/**
+ * What must be fixed before the host can start, found without running plugin code: unknown
+ * plugin types and plugin folders without entry file or with a bad spec.
+ */
+export async function staticProblems(config: HostConfig): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const checked = new Map<string, Problem[]>();
+  for (const integration of config.integrations) {
+    const at = [...integration.origin.path, 'type'];
+    const position = config.document?.locate(at);
+    const where = { file: integration.origin.file, path: formatPath(at), ...position };
+    const dir = findPluginDir(integration.type, config.plugins.directories);
+    if (dir === undefined) {
+      problems.push({ ...where, message: `unknown plugin type "${integration.type}": no folder "${integration.type}" in ${config.plugins.directories.join(', ')}` });
+      continue;
+    }
+    if (!checked.has(integration.type)) {
+      try {
+        await readPluginFolder(dir);
+        checked.set(integration.type, []);
+      } catch (error) {
+        const found: Problem[] =
+          isMarinaError(error) && Array.isArray(error.details['problems'])
+            ? (error.details['problems'] as Problem[])
+            : [{ file: dir, path: '', message: isMarinaError(error) ? error.message : String(error) }];
+        checked.set(integration.type, found);
+        problems.push(...found);
+      }
+    }
+  }
+  return problems;
+}

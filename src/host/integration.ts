@@ -1,0 +1,367 @@
+import type { Logger } from 'pino';
+import type { IntegrationConfig } from '../config/host-config.js';
+import { formatProblems } from '../config/problems.js';
+import type { SourceDocument } from '../config/yaml-document.js';
+import { describeError, isMarinaError, MarinaError, type ErrorCode } from '../errors.js';
+import type { HostMetrics, IntegrationStatusName } from '../observability/metrics.js';
+import { REDACTED, type SecretRedactor } from '../observability/secret-redactor.js';
+import type { IntegrationContext, IntegrationInstance } from '../sdk/index.js';
+import { createHttpClient } from './http-client.js';
+import { createPluginCache } from './plugin-cache.js';
+import type { LoadedPlugin } from './plugin-loader.js';
+
+export type IntegrationStatus = IntegrationStatusName;
+
+export interface ErrorReport {
+  code: ErrorCode | 'INTERNAL';
+  message: string;
+  at: string;
+}
+
+/** What `GET /api/integrations` shows for one integration. Secrets are masked. */
+export interface IntegrationSnapshot {
+  identifier: string;
+  type: string;
+  version: string | null;
+  status: IntegrationStatus;
+  enabled: boolean;
+  /** Why the integration is `failed` or `stopped`, if it is. */
+  error: ErrorReport | null;
+  /** The last hot reload that failed while the previous version kept running. */
+  reloadError: ErrorReport | null;
+  kinds: string[];
+  config: Record<string, unknown>;
+  eventListener: IntegrationConfig['eventListener'];
+  scheduledResyncInterval: number | null;
+  initializePortResources: boolean;
+  mapping: IntegrationConfig['mapping'];
+  startedAt: string | null;
+  pluginLoadedAt: string | null;
+  reloads: number;
+  inflight: number;
+}
+
+export interface IntegrationDependencies {
+  config: IntegrationConfig;
+  /** The host's root logger; the integration makes its own child. */
+  logger: Logger;
+  redactor: SecretRedactor;
+  metrics: HostMetrics;
+  /** For proxy settings of the plugin's HTTP client. */
+  env: Readonly<Record<string, string | undefined>>;
+  setupTimeoutMs: number;
+  /** The host config document, so plugin config problems point at lines. */
+  document?: SourceDocument;
+}
+
+/** One running version of the plugin for this integration. */
+interface Generation {
+  plugin: LoadedPlugin;
+  controller: AbortController;
+  instance: IntegrationInstance;
+  inflight: Set<Promise<unknown>>;
+}
+
+const SECRET_KEY = /token|secret|password|passwd|api[-_]?key|credential|private[-_]?key/i;
+
+/**
+ * One configured integration: its config, child logger, status, and the plugin instance that
+ * currently serves it. Work that belongs to it (resyncs, live events) is registered with
+ * {@link Integration.run} or {@link Integration.track}, so a hot reload or shutdown can abort it
+ * and wait for it before closing the plugin.
+ */
+export class Integration {
+  readonly identifier: string;
+  readonly config: IntegrationConfig;
+  readonly logger: Logger;
+  #deps: IntegrationDependencies;
+  #status: IntegrationStatus = 'loading';
+  #error: ErrorReport | null = null;
+  #reloadError: ErrorReport | null = null;
+  #current: Generation | undefined;
+  #startedAt: Date | undefined;
+  #reloads = 0;
+  /** Serialises start/reload/stop so two reloads never interleave. */
+  #transition: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: IntegrationDependencies) {
+    this.#deps = deps;
+    this.config = deps.config;
+    this.identifier = deps.config.identifier;
+    this.logger = deps.logger.child({ integration: this.identifier });
+    for (const key of Object.keys(deps.config.config)) {
+      if (SECRET_KEY.test(key)) deps.redactor.add(deps.config.config[key]);
+    }
+    deps.redactor.add(deps.config.eventListener.appHost);
+    deps.metrics.setStatus(this.identifier, 'loading');
+  }
+
+  get status(): IntegrationStatus {
+    return this.#status;
+  }
+
+  /** The running plugin instance, if the integration is running. */
+  get instance(): IntegrationInstance | undefined {
+    return this.#current?.instance;
+  }
+
+  get plugin(): LoadedPlugin | undefined {
+    return this.#current?.plugin;
+  }
+
+  /** Fires when the current plugin instance is stopped (reload, removal, shutdown). */
+  get signal(): AbortSignal | undefined {
+    return this.#current?.controller.signal;
+  }
+
+  /**
+   * Runs `work` as a unit of this integration's in-flight work, with a signal that fires when
+   * the work must stop (the instance is reloaded or stopped, or the caller's `signal` fires).
+   * @throws MarinaError `HOST_NOT_RUNNING` when the integration is not running.
+   */
+  run<T>(work: (signal: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    const generation = this.#current;
+    if (generation === undefined || this.#status !== 'running') {
+      return Promise.reject(new MarinaError('HOST_NOT_RUNNING', `Integration "${this.identifier}" is ${this.#status}`, { details: { integration: this.identifier } }));
+    }
+    const signal = options.signal ? AbortSignal.any([generation.controller.signal, options.signal]) : generation.controller.signal;
+    return this.#track(generation, Promise.resolve().then(() => work(signal)));
+  }
+
+  /** Registers a promise as in-flight work of the current instance (see {@link Integration.run}). */
+  track<T>(promise: Promise<T>): Promise<T> {
+    const generation = this.#current;
+    if (generation === undefined) return promise;
+    return this.#track(generation, promise);
+  }
+
+  #track<T>(generation: Generation, promise: Promise<T>): Promise<T> {
+    generation.inflight.add(promise);
+    this.#deps.metrics.inflight.inc({ integration: this.identifier });
+    const done = () => {
+      generation.inflight.delete(promise);
+      this.#deps.metrics.inflight.dec({ integration: this.identifier });
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  /**
+   * Sets the integration up with `plugin`. On a reload (an instance is already running) the new
+   * instance is set up first; only if that works is the old one drained and closed, so a failed
+   * reload leaves the previous version serving.
+   */
+  activate(plugin: LoadedPlugin, options: { reason: 'start' | 'reload'; drainTimeoutMs: number }): Promise<void> {
+    return this.#serialise(async () => {
+      const previous = this.#current;
+      if (!this.config.enabled) {
+        this.#setStatus('stopped', null);
+        return;
+      }
+      if (previous === undefined) this.#setStatus('loading', this.#error);
+      let generation: Generation;
+      try {
+        generation = await this.#setUp(plugin);
+      } catch (error) {
+        const report = this.#report(error);
+        this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'failed', reason: options.reason });
+        if (previous !== undefined && this.#status === 'running') {
+          this.#reloadError = report;
+          this.logger.error({ code: report.code }, `reload failed; the previous version keeps running: ${report.message}`);
+        } else {
+          this.#setStatus('failed', report);
+          this.logger.error({ code: report.code }, `integration failed: ${report.message}`);
+        }
+        return;
+      }
+      this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'loaded', reason: options.reason });
+      if (previous !== undefined) {
+        await this.#shutDown(previous, 'reloaded', options.drainTimeoutMs);
+        this.#reloads++;
+      }
+      this.#current = generation;
+      this.#reloadError = null;
+      this.#startedAt = new Date();
+      this.#setStatus('running', null);
+      this.logger.info({ plugin: plugin.type, version: plugin.version, reason: options.reason }, previous ? 'integration reloaded' : 'integration running');
+    });
+  }
+
+  /** Marks the integration failed without an instance (its plugin did not load). */
+  fail(error: unknown, options: { reason: 'start' | 'reload' }): Promise<void> {
+    return this.#serialise(async () => {
+      const report = this.#report(error);
+      this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'failed', reason: options.reason });
+      if (this.#current !== undefined && this.#status === 'running') {
+        this.#reloadError = report;
+        this.logger.error({ code: report.code }, `reload failed; the previous version keeps running: ${report.message}`);
+        return;
+      }
+      this.#setStatus('failed', report);
+      this.logger.error({ code: report.code }, `integration failed: ${report.message}`);
+    });
+  }
+
+  /**
+   * Fires the current instance's signal without waiting, so in-flight work of every integration
+   * starts stopping at once at shutdown; {@link Integration.stop} then drains and closes.
+   */
+  abort(reason: string): void {
+    this.#current?.controller.abort(new MarinaError('RESYNC_ABORTED', `integration ${reason}`, { details: { integration: this.identifier } }));
+  }
+
+  /**
+   * Stops the instance: aborts its signal, waits up to `timeoutMs` for tracked work, then calls
+   * the plugin's `close()` within what is left of the deadline.
+   * @returns whether everything finished within the deadline.
+   */
+  stop(options: { reason: string; timeoutMs: number; error?: unknown }): Promise<boolean> {
+    return this.#serialise(async () => {
+      const generation = this.#current;
+      this.#current = undefined;
+      const clean = generation === undefined ? true : await this.#shutDown(generation, options.reason, options.timeoutMs);
+      this.#setStatus('stopped', options.error === undefined ? this.#error : this.#report(options.error));
+      this.logger.info({ reason: options.reason, clean }, 'integration stopped');
+      return clean;
+    });
+  }
+
+  snapshot(): IntegrationSnapshot {
+    const plugin = this.#current?.plugin;
+    const redact = (report: ErrorReport | null) => (report ? { ...report, message: this.#deps.redactor.redact(report.message) } : null);
+    return {
+      identifier: this.identifier,
+      type: this.config.type,
+      version: plugin?.version ?? null,
+      status: this.#status,
+      enabled: this.config.enabled,
+      error: redact(this.#error),
+      reloadError: redact(this.#reloadError),
+      kinds: plugin ? [...(plugin.definition.kinds ?? Object.keys(this.#current?.instance.resync ?? {}))] : [],
+      config: this.#maskedConfig(plugin),
+      eventListener: this.config.eventListener.appHost ? { ...this.config.eventListener, appHost: REDACTED } : this.config.eventListener,
+      scheduledResyncInterval: this.config.scheduledResyncInterval,
+      initializePortResources: this.config.initializePortResources,
+      mapping: this.config.mapping,
+      startedAt: this.#startedAt?.toISOString() ?? null,
+      pluginLoadedAt: plugin?.loadedAt.toISOString() ?? null,
+      reloads: this.#reloads,
+      inflight: this.#current?.inflight.size ?? 0,
+    };
+  }
+
+  #serialise<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.#transition.then(step, step);
+    this.#transition = next.catch(() => undefined);
+    return next;
+  }
+
+  async #setUp(plugin: LoadedPlugin): Promise<Generation> {
+    const checked = plugin.validateConfig(this.config.config, {
+      file: this.config.origin.file,
+      base: [...this.config.origin.path, 'config'],
+      ...(this.#deps.document ? { document: this.#deps.document } : {}),
+    });
+    if (!checked.ok) {
+      throw new MarinaError('PLUGIN_CONFIG_INVALID', `Config of integration "${this.identifier}" does not match plugin "${plugin.type}":\n${formatProblems(checked.problems)}`, {
+        details: { integration: this.identifier, problems: checked.problems },
+      });
+    }
+    for (const key of plugin.sensitiveKeys) this.#deps.redactor.add(checked.config[key]);
+    const controller = new AbortController();
+    const context: IntegrationContext = {
+      identifier: this.identifier,
+      type: plugin.type,
+      config: checked.config,
+      logger: this.logger.child({ plugin: plugin.type }),
+      http: createHttpClient({ env: this.#deps.env, signal: controller.signal, logger: this.logger, userAgent: `marina/${plugin.type}/${plugin.version}` }),
+      signal: controller.signal,
+      cache: createPluginCache(),
+    };
+    const endTimer = this.#deps.metrics.setupDuration.startTimer({ integration: this.identifier });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new MarinaError('PLUGIN_SETUP_TIMEOUT', `setup of plugin "${plugin.type}" did not finish within ${this.#deps.setupTimeoutMs} ms`, { details: { integration: this.identifier } })),
+          this.#deps.setupTimeoutMs,
+        );
+      });
+      const instance = await Promise.race([Promise.resolve().then(() => plugin.definition.setup(context)), timeout]);
+      if (instance === null || typeof instance !== 'object' || typeof instance.resync !== 'object' || instance.resync === null) {
+        throw new MarinaError('PLUGIN_INVALID_EXPORT', `setup of plugin "${plugin.type}" must return an object with a \`resync\` map of handlers`, { details: { integration: this.identifier } });
+      }
+      return { plugin, controller, instance, inflight: new Set() };
+    } catch (error) {
+      controller.abort(error);
+      if (isMarinaError(error)) throw error;
+      throw new MarinaError('PLUGIN_SETUP_FAILED', `setup of plugin "${plugin.type}" threw: ${describeError(error)}`, { cause: error, details: { integration: this.identifier } });
+    } finally {
+      clearTimeout(timer);
+      endTimer();
+    }
+  }
+
+  async #shutDown(generation: Generation, reason: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (!generation.controller.signal.aborted) generation.controller.abort(new MarinaError('RESYNC_ABORTED', `integration ${reason}`, { details: { integration: this.identifier } }));
+    const drained = await withDeadline(Promise.allSettled([...generation.inflight]), deadline);
+    if (!drained) this.logger.warn({ inflight: generation.inflight.size }, 'in-flight work did not stop before the deadline');
+    let closed = true;
+    if (generation.instance.close) {
+      try {
+        closed = await withDeadline(Promise.resolve().then(() => generation.instance.close?.()), deadline);
+        if (!closed) this.logger.warn('plugin close() did not finish before the deadline');
+      } catch (error) {
+        closed = false;
+        this.logger.error({ err: error }, 'plugin close() threw');
+      }
+    }
+    return drained && closed;
+  }
+
+  #setStatus(status: IntegrationStatus, error: ErrorReport | null): void {
+    this.#status = status;
+    this.#error = error;
+    this.#deps.metrics.setStatus(this.identifier, status);
+  }
+
+  #report(error: unknown): ErrorReport {
+    return {
+      code: isMarinaError(error) ? error.code : 'INTERNAL',
+      message: this.#deps.redactor.redact(describeError(error)),
+      at: new Date().toISOString(),
+    };
+  }
+
+  #maskedConfig(plugin: LoadedPlugin | undefined): Record<string, unknown> {
+    const sensitive = new Set(plugin?.sensitiveKeys ?? []);
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this.config.config)) {
+      out[key] = sensitive.has(key) || SECRET_KEY.test(key) ? REDACTED : deepRedact(value, this.#deps.redactor);
+    }
+    return out;
+  }
+}
+
+function deepRedact(value: unknown, redactor: SecretRedactor): unknown {
+  if (typeof value === 'string') return redactor.redact(value);
+  if (Array.isArray(value)) return value.map((item) => deepRedact(item, redactor));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? REDACTED : deepRedact(item, redactor)]));
+  }
+  return value;
+}
+
+/** Resolves true when `promise` settles before `deadline` (epoch ms), false otherwise. */
+async function withDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

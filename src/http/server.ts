@@ -1,0 +1,32 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Host } from '../host/host.js';
+import type { HostMetrics } from '../observability/metrics.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { registerIntegrationsRoutes } from './integrations-routes.js';
+import { registerMetricsRoute } from './metrics-route.js';
+
+export interface HttpServerOptions {
+  host: Host;
+  metrics: HostMetrics;
+  logger: Logger;
+  /** Marina's version, reported by the health routes. */
+  version: string;
+}
+
+/**
+ * The host's HTTP server: health, metrics and the admin API. Later parts (webhooks, dashboard)
+ * register their routes on the returned instance before it listens.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    // Per-request lines at info would drown everything else (probes, scrapes); errors still log.
+    loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  registerHealthRoutes(app, { host: options.host, version: options.version });
+  registerMetricsRoute(app, { registry: options.metrics.registry });
+  registerIntegrationsRoutes(app, { host: options.host });
+  return app;
+}

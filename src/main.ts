@@ -1,0 +1,48 @@
+/**
+ * The process entry point and the only module that touches `process`: it turns argv, env,
+ * streams and signals into plain arguments for the CLI, and the CLI's result into an exit code.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './cli/run-cli.js';
+import { EXIT } from './cli/exit-codes.js';
+
+// dist/main.js and src/main.ts both sit one level below the package root.
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const shutdownSignal = new Promise<string>((resolve) => {
+  let received = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) {
+      // A second signal means "now": the operator gave up waiting for the graceful stop.
+      process.stderr.write(`received ${signal} again: exiting immediately\n`);
+      process.exit(EXIT.FORCED);
+    }
+    received = true;
+    resolve(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+});
+
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`marina: uncaught exception: ${error.stack ?? String(error)}\n`);
+  process.exit(EXIT.FAILURE);
+});
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`marina: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.exit(EXIT.FAILURE);
+});
+
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  packageRoot,
+  shutdownSignal,
+});
+// Exit explicitly: a plugin may leave timers or sockets open, and `start` has already drained
+// and closed everything it owns by now.
+process.stdout.write('', () => process.exit(code));
