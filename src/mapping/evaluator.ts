@@ -63,7 +63,12 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     // Two wrappers that together reject any text that would not compile on its own
     // (for instance `.a) | (.b`, or a trailing comment swallowing a closing parenthesis).
     const check = `${jqPrologue}if false then (if false then ${program}\n else empty end), ${fieldTerm(program)} else empty end`;
-    const compileError = await pool.check(check);
+    let compileError = await pool.check(check);
+    if (compileError !== undefined) {
+      // The wrapper shifts line and column numbers; jq's message for the bare text is clearer.
+      // (Without the prologue: jq-wasm's own environment is a stub, so nothing can leak.)
+      compileError = (await pool.check(program)) ?? compileError;
+    }
     let fast: FastProgram | undefined;
     if (compileError === undefined && engine === 'auto') {
       try {

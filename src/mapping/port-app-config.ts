@@ -226,8 +226,12 @@ export function parsePortAppConfig(text: string, source: string): PortAppConfig 
     const problems: MappingProblem[] = describeAjvErrors(validate.errors ?? []).map(({ pointer, message }) => {
       const parts = pointer.split('/').slice(1);
       const resourceIndex = parts[0] === 'resources' && parts[1] !== undefined ? Number(parts[1]) : undefined;
-      const node = doc.getIn(parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true);
-      const offset = isNode(node) ? node.range?.[0] : undefined;
+      // A missing key has no node of its own: point at the closest enclosing one.
+      let offset: number | undefined;
+      for (let n = parts.length; n >= 0 && offset === undefined; n--) {
+        const node = doc.getIn(parts.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true);
+        if (isNode(node)) offset = node.range?.[0];
+      }
       const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
       return { ...(resourceIndex === undefined ? {} : { resourceIndex }), path: formatPath(pointer) || '(root)', message, ...(line ? { line } : {}) };
     });
