@@ -49,6 +49,9 @@ export type ErrorCode =
   | 'LIVE_BODY_TOO_LARGE'
   | 'LIVE_UNAUTHORIZED'
   | 'LIVE_EVENT_FAILED'
+  // Kafka listener
+  | 'KAFKA_CONNECT_FAILED'
+  | 'KAFKA_AUTH_FAILED'
   // lifecycle
   | 'HOST_SHUTDOWN_TIMEOUT'
   | 'HOST_NOT_RUNNING'
