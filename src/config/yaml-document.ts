@@ -22,13 +22,16 @@ export function parseSourceDocument(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((error) => {
-        const position = lineCounter.linePos(error.pos[0]);
-        return { file, path: '', line: position.line, column: position.col, message: firstLine(error.message) };
-      }),
-    };
+    // One syntax error cascades into many follow-ups; the first per line, five at most, is what helps.
+    const problems: Problem[] = [];
+    const lines = new Set<number>();
+    for (const error of doc.errors) {
+      const position = lineCounter.linePos(error.pos[0]);
+      if (lines.has(position.line) || problems.length === 5) continue;
+      lines.add(position.line);
+      problems.push({ file, path: '', line: position.line, column: position.col, message: firstLine(error.message) });
+    }
+    return { ok: false, problems };
   }
   const at = (offset: number | undefined) => {
     if (offset === undefined) return undefined;
