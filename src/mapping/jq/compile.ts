@@ -384,6 +384,7 @@ const BUILTINS: Record<string, Builtin> = {
     const has = (input: unknown, value: unknown): boolean => {
       if (typeOf(input) === 'object' && typeof value === 'string') return Object.hasOwn(input as object, value);
       if (Array.isArray(input) && typeof value === 'number') return value >= 0 && value < input.length;
+      if (input === null) throw new Bailout('has on null');
       return fail(`Cannot check whether ${typeOf(input)} has a ${typeOf(value)} key`);
     };
     if (k.single) return single((input, vars) => has(input, k.get(input, vars)));
