@@ -59,7 +59,7 @@ describe('rate budget', () => {
     expect(done).toBe(5);
   });
 
-  it('pauses a family after a 429 and after remaining=0, and counts 429s', async () => {
+  it('pauses a family after a 429 and counts 429s', async () => {
     let clock = 1_000_000;
     const budget = createRateBudget({ now: () => clock, limits: false });
     budget.observe('entities', 429, { 'retry-after': '0.2' });
@@ -86,6 +86,22 @@ describe('rate budget', () => {
     clock = 2000;
     await Promise.all(jobs);
     expect(done).toBe(3);
+  });
+
+  it('learns the steady rate from the headers when it has no local model', async () => {
+    let clock = 0;
+    const budget = createRateBudget({ now: () => clock, limits: false });
+    budget.observe('entitiesSearch', 200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '3000', 'x-ratelimit-period': '300', 'x-ratelimit-reset': '30' });
+    let done = 0;
+    const jobs = Array.from({ length: 2 }, () => budget.run({ integration: 'a', family: 'entitiesSearch' }, async () => void done++));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(done).toBe(0);
+    clock = 100; // 10 per second: one token
+    await Promise.race(jobs);
+    expect(done).toBe(1);
+    clock = 200;
+    await Promise.all(jobs);
+    expect(done).toBe(2);
   });
 
   it('rejects a waiting job when its signal aborts', async () => {

@@ -152,18 +152,21 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
         bucket.pausedUntil = Math.max(bucket.pausedUntil, at + (retryAfter ?? reset ?? 1000));
         return;
       }
-      const remainingText = header(headers, 'x-ratelimit-remaining');
-      if (remainingText === undefined) return;
-      const remaining = Number(remainingText);
-      if (!Number.isFinite(remaining)) return;
+      const remaining = numberHeader(headers, 'x-ratelimit-remaining');
+      if (remaining === undefined) return;
       refill(bucket);
-      if (remaining <= 0 && reset !== undefined) {
-        bucket.pausedUntil = Math.max(bucket.pausedUntil, at + reset);
-        bucket.tokens = Math.min(bucket.tokens, 0);
-      } else if (remaining < bucket.tokens) {
-        // Port counts requests we have not heard back about yet, so its figure is the truth.
-        bucket.tokens = remaining;
+      // Port states its steady rate; adopt it, so a bucket without a local model (or with an
+      // outdated one) learns the real limit from the first answer.
+      const limit = numberHeader(headers, 'x-ratelimit-limit');
+      const period = numberHeader(headers, 'x-ratelimit-period');
+      if (limit !== undefined && period !== undefined && limit > 0 && period > 0) {
+        bucket.ratePerMs = limit / (period * 1000);
+        bucket.capacity = Number.isFinite(bucket.capacity) ? Math.max(bucket.capacity, remaining) : Math.max(1, remaining);
       }
+      // Port counts requests we have not heard back about yet, so its figure is the truth.
+      // (`x-ratelimit-reset` says when the bucket is full again, not when one request is
+      // allowed, so it is no reason to pause.)
+      if (remaining < bucket.tokens) bucket.tokens = Math.max(0, remaining);
     },
     snapshot() {
       let queued = shared.size;
@@ -171,6 +174,13 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
       return { running: shared.pending, queued, throttled, sent };
     },
   };
+}
+
+function numberHeader(headers: Record<string, string | string[] | undefined>, name: string): number | undefined {
+  const text = header(headers, name);
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

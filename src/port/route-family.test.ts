@@ -7,7 +7,7 @@ describe('route family', () => {
     expect(routeFamily('POST', '/v1/blueprints/svc/entities')).toBe('entityUpsert');
     expect(routeFamily('POST', '/v1/entities/search')).toBe('entitiesSearch');
     expect(routeFamily('POST', '/v1/blueprints/svc/entities/search')).toBe('entitiesSearch');
-    expect(routeFamily('POST', '/v1/blueprints/entities/datasource-entities')).toBe('entities');
+    expect(routeFamily('POST', '/v1/blueprints/entities/datasource-entities')).toBe('entitiesSearch');
     expect(routeFamily('POST', '/v1/blueprints/svc/bulk/entities/delete')).toBe('entities');
     expect(routeFamily('DELETE', '/v1/blueprints/svc/entities/a%2Fb')).toBe('entities');
     expect(routeFamily('PATCH', '/v1/blueprints/svc')).toBe('blueprints');

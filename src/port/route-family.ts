@@ -39,7 +39,7 @@ export function routeFamily(method: string, path: string): RouteFamily {
   if (root === 'auth') return 'unauthenticated';
   if (root === 'entities') return second === 'search' ? 'entitiesSearch' : 'entities';
   if (root === 'blueprints') {
-    if (second === 'entities') return 'entities'; // datasource-entities
+    if (second === 'entities') return 'entitiesSearch'; // datasource-entities: a listing, counted as a search
     if (third === 'entities') {
       if (fourth === 'bulk' && verb === 'POST') return 'entitiesBulkUpsert';
       if (fourth === 'search') return 'entitiesSearch';
