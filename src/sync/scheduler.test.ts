@@ -161,7 +161,9 @@ describe('resync scheduler: cadence', () => {
     clock.advance(24 * 60 * MINUTE);
     expect(calls).toHaveLength(0);
     expect(scheduler.status('a')).toEqual({});
-    const { done } = scheduler.trigger('a', admin);
+    const { accepted, done } = scheduler.trigger('a', admin);
+    await accepted; // at once: nothing was running
+    expect(await isPending(done)).toBe(true);
     calls[0]!.resolve();
     expect(await done).toMatchObject({ status: 'succeeded', trigger: admin });
     expect(scheduler.status('a').nextRunAt).toBeUndefined();
@@ -234,6 +236,7 @@ describe('resync scheduler: global cap', () => {
     for (const id of ['a', 'b', 'c']) scheduler.register(id, { runOnStart: true, run: task(id) });
     expect(runningIds()).toEqual(['a']);
     expect(scheduler.status('b').queued?.trigger).toEqual({ source: 'start' });
+    expect(scheduler.stats()).toEqual({ running: 1, queued: 2, maxConcurrentRuns: 1 });
 
     // A newer resync of `a` aborts it; its new run queues behind b and c, which asked first.
     scheduler.trigger('a', admin);
@@ -321,6 +324,19 @@ describe('resync scheduler: unregister and stop', () => {
     scheduler.register('a', { runOnStart: true, run: task('a') });
     scheduler.register('b', { intervalMs: MINUTE, run: task('b') });
     expect(await scheduler.stop({ deadlineMs: 60_000 })).toEqual({ unsettled: [] });
+  });
+});
+
+describe('resync scheduler: logs', () => {
+  it('logs each run with its integration, trigger and outcome', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const clock = createManualClock();
+    const scheduler = createResyncScheduler({ maxConcurrentRuns: 1, clock, logger });
+    scheduler.register('github-acme', { run: async () => Promise.reject(new Error('rate limited')) });
+    await scheduler.trigger('github-acme', admin).done;
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'resync started', integration: 'github-acme', trigger: admin }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'resync failed', level: 40, integration: 'github-acme', status: 'failed', error: 'rate limited' }));
   });
 });
 

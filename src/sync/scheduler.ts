@@ -79,6 +79,13 @@ export interface ResyncStatus {
   nextRunAt?: number;
 }
 
+export interface SchedulerStats {
+  running: number;
+  /** Requests waiting for a slot or for their integration's previous run to settle. */
+  queued: number;
+  maxConcurrentRuns: number;
+}
+
 export interface StopResult {
   /** Integrations whose run had not settled by the deadline (their task ignored its signal). */
   unsettled: string[];
@@ -99,6 +106,8 @@ export interface ResyncScheduler {
   status(id: string): ResyncStatus;
   /** The registered integrations, in registration order. */
   ids(): string[];
+  /** Load figures for metrics and the admin API. */
+  stats(): SchedulerStats;
   /**
    * Drops queued runs, aborts running ones and waits for them, at most `deadlineMs`
    * (default 10 s). Later calls return the same promise.
@@ -399,6 +408,8 @@ export function createResyncScheduler(options: ResyncSchedulerOptions): ResyncSc
     },
 
     ids: () => [...entries.values()].filter((entry) => !entry.leaving).map((entry) => entry.id),
+
+    stats: () => ({ running: active, queued: queue.length, maxConcurrentRuns }),
 
     stop({ deadlineMs = DEFAULT_STOP_DEADLINE_MS } = {}) {
       if (stopping !== undefined) return stopping;
