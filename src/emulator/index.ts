@@ -4,7 +4,7 @@ import { MarinaError } from '../errors.js';
 import type { EmulatorContext } from './context.js';
 import { createFaultInjector, createRandom, validateFaultRules, type FaultRule } from './fault-injector.js';
 import { createMemoryPersistence, openPersistence, type Persistence } from './persistence.js';
-import { entityJson, type EntityJson } from './projection.js';
+import { entityJson, type PortEntity } from './projection.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRequestLog, type LoggedRequest } from './request-log.js';
 import { createServer } from './server.js';
@@ -15,7 +15,7 @@ import type { Blueprint } from './types.js';
 export type { FaultRule } from './fault-injector.js';
 export type { LoggedRequest } from './request-log.js';
 export type { Blueprint, StoredEntity } from './types.js';
-export type { EntityJson } from './projection.js';
+export type { EntityJson, PortEntity } from './projection.js';
 
 /**
  * A local Port: the embedded default when no Port credentials are configured, the standalone
@@ -62,8 +62,8 @@ export interface Emulator {
   /** In-process inspection. */
   blueprints(): Blueprint[];
   /** Entities as Port returns them, plus the recorded `datasource`. */
-  entities(blueprint?: string): (EntityJson & { datasource: string })[];
-  entity(blueprint: string, identifier: string): (EntityJson & { datasource: string }) | undefined;
+  entities(blueprint?: string): (PortEntity & { datasource: string })[];
+  entity(blueprint: string, identifier: string): (PortEntity & { datasource: string }) | undefined;
   counts(): EmulatorCounts;
   /** Recent `/v1` requests, newest first. */
   requests(limit?: number): LoggedRequest[];

@@ -1,4 +1,4 @@
-import type { StoredEntity } from './types.js';
+import type { RelationValue, StoredEntity } from './types.js';
 
 /**
  * An entity as Port returns it, optionally narrowed by `include` / `exclude` paths such as
@@ -7,8 +7,23 @@ import type { StoredEntity } from './types.js';
  */
 export type EntityJson = Record<string, unknown>;
 
-export function entityJson(entity: StoredEntity): EntityJson {
-  const out: EntityJson = { identifier: entity.identifier };
+/** The full JSON of an entity, as Port answers a write or an unprojected read. */
+export interface PortEntity {
+  identifier: string;
+  title?: string;
+  icon?: string;
+  team: string[];
+  properties: Record<string, unknown>;
+  relations: Record<string, RelationValue>;
+  blueprint: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export function entityJson(entity: StoredEntity): PortEntity {
+  const out: Record<string, unknown> = { identifier: entity.identifier };
   if (entity.title !== undefined) out['title'] = entity.title;
   if (entity.icon !== undefined) out['icon'] = entity.icon;
   out['team'] = entity.team;
@@ -19,7 +34,7 @@ export function entityJson(entity: StoredEntity): EntityJson {
   out['createdBy'] = entity.createdBy;
   out['updatedAt'] = entity.updatedAt;
   out['updatedBy'] = entity.updatedBy;
-  return out;
+  return out as unknown as PortEntity;
 }
 
 function normalise(path: string): string[] {
@@ -33,7 +48,7 @@ export interface Projection {
 }
 
 export function projectEntity(entity: StoredEntity, projection: Projection): EntityJson {
-  const full = entityJson(entity);
+  const full = entityJson(entity) as unknown as EntityJson;
   let out: EntityJson = full;
   if (projection.include !== undefined && projection.include.length > 0) {
     out = {};

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
 
 /**
  * Validates emulator responses against the response schemas of Port's published OpenAPI spec
@@ -92,7 +95,7 @@ export function createConformanceChecker(): ConformanceChecker {
       if (match === undefined) return { route: undefined, checked: false, errors: [] };
       const m = method.toLowerCase();
       const key = `${m} ${match.template} ${status}`;
-      let validate = validators.get(key);
+      let validate: ValidateFunction | null | undefined = validators.get(key);
       if (validate === undefined) {
         const schema = spec['paths'][match.template]?.[m]?.['responses']?.[String(status)]?.['content']?.['application/json']?.['schema'];
         validate = schema === undefined
@@ -101,11 +104,12 @@ export function createConformanceChecker(): ConformanceChecker {
         validators.set(key, validate);
       }
       if (validate === null) return { route: match.template, checked: false, errors: [] };
-      const ok = validate(body);
+      const run: ValidateFunction = validate;
+      const ok = run(body);
       return {
         route: match.template,
         checked: true,
-        errors: ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`),
+        errors: ok ? [] : (run.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`),
       };
     },
   };
