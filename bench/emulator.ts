@@ -7,10 +7,21 @@
  * Options: --duration S (default 10), --connections N (default 32).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+
+// autocannon ships no type declarations; this is the part of its API the benchmark uses.
+interface CannonRequest { method: string; path: string; headers: Record<string, string>; body?: string }
+interface CannonResult { '2xx': number; non2xx: number; errors: number; latency: { p99: number } }
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: (CannonRequest & { setupRequest: (request: CannonRequest) => CannonRequest })[];
+}) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
 const duration = Number(values.duration);
