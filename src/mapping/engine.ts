@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { PluginLogger } from '../sdk/index.js';
 import { planResource, pythonTruthy, type FieldSpec, type ResourcePlan, type Template } from './compile-resource.js';
-import { createEvaluator, type CompiledProgram, type EngineChoice } from './evaluator.js';
-import type { FirstOutput } from './jq/compile.js';
+import { CellError, NO_OUTPUT, createEvaluator, type Cell, type CompiledProgram, type EngineChoice } from './evaluator.js';
 import type { ItemError, MapPageResult, PortEntity, ResourceConfig } from './types.js';
 import { createJqPool } from './wasm/jq-pool.js';
 
@@ -53,29 +52,49 @@ export interface MappingEngine {
 
 interface Prepared extends CompiledResource {
   plan: ResourcePlan;
+  build: Builder;
   selector: CompiledProgram;
   fields: CompiledProgram[];
   items: CompiledProgram | undefined;
   strip: CompiledProgram | undefined;
 }
 
-function buildValue(template: Template, outcomes: FirstOutput[], fields: FieldSpec[], misconfigured: Map<number, true>): unknown {
+type Builder = (cells: Cell[], misconfigured: Uint8Array) => unknown;
+
+/**
+ * Turns the template into closures once per resource, so building an entity is a few plain
+ * loops; `offset` skips the selector cell. A null result marks the field misconfigured.
+ */
+function compileTemplate(template: Template, offset: number): Builder {
   switch (template.t) {
     case 'field': {
-      const o = outcomes[template.index]!;
-      const value = o.kind === 'value' ? o.value : null;
-      if (value === null) misconfigured.set(template.index, true);
-      return value;
+      const index = template.index;
+      const at = index + offset;
+      return (cells, misconfigured) => {
+        const cell = cells[at];
+        if (cell === null || cell === NO_OUTPUT || cell instanceof CellError) {
+          misconfigured[index] = 1;
+          return null;
+        }
+        return cell;
+      };
     }
     case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [k, t] of template.entries) out[k] = buildValue(t, outcomes, fields, misconfigured);
-      return out;
+      const keys = template.entries.map(([k]) => k);
+      const builders = template.entries.map(([, t]) => compileTemplate(t, offset));
+      const n = keys.length;
+      return (cells, misconfigured) => {
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) out[keys[i]!] = builders[i]!(cells, misconfigured);
+        return out;
+      };
     }
-    case 'list':
-      return template.items.map((t) => buildValue(t, outcomes, fields, misconfigured));
+    case 'list': {
+      const builders = template.items.map((t) => compileTemplate(t, offset));
+      return (cells, misconfigured) => builders.map((b) => b(cells, misconfigured));
+    }
     case 'null':
-      return null;
+      return () => null;
   }
 }
 
@@ -119,7 +138,7 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         note(plan.selector, selector);
         plan.fields.forEach((s, i) => note(s, fields[i]));
         if (plan.itemsToParse) note(plan.itemsToParse.items, items);
-        return { kind: resource.kind, problems, plan, selector, fields, items, strip };
+        return { kind: resource.kind, problems, plan, build: compileTemplate(plan.template, 1), selector, fields, items, strip };
       })();
       prepared.set(resource, entry);
       entry.catch(() => prepared.delete(resource));
@@ -139,15 +158,15 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         logger?.warn({ index: origin, error: row.itemError }, 'itemsToParse failed for a record; it is skipped');
         return;
       }
-      const items = row[0]!.kind === 'value' ? (row[0] as { value: unknown }).value : null;
+      const items = row[0];
       let parent = records[i]!.record as Record<string, unknown>;
       if (spec.transform) {
-        const stripped = p.strip ? row[1]! : undefined;
-        if (stripped?.kind !== 'value' || typeof stripped.value !== 'object' || stripped.value === null) {
+        const stripped = p.strip ? row[1] : NO_OUTPUT;
+        if (typeof stripped !== 'object' || stripped === null || stripped instanceof CellError || Array.isArray(stripped)) {
           logger?.warn({ index: origin, itemsToParse: spec.items.expression }, 'no deletion path could be applied for itemsToParse; the record is skipped');
           return;
         }
-        parent = stripped.value as Record<string, unknown>;
+        parent = stripped as Record<string, unknown>;
       }
       if (!Array.isArray(items)) {
         logger?.warn({ index: origin, itemsToParse: spec.items.expression }, 'itemsToParse did not give a list; the record is skipped');
@@ -178,51 +197,55 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         result.itemErrors.push(error);
         result.counts.itemErrors++;
       };
-      let items: { record: unknown; origin: number }[] = [];
+      // Items to map and, for each, the index of the raw record it came from.
+      let inputs: unknown[] = [];
+      let origins: number[] = [];
       records.forEach((record, index) => {
         if (typeof record !== 'object' || record === null || Array.isArray(record)) {
           itemError({ index, message: `record ${index} is not an object (got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record})` });
         } else {
-          items.push({ record, origin: index });
+          inputs.push(record);
+          origins.push(index);
         }
       });
-      if (p.items !== undefined && items.length > 0) items = await expand(p, items);
-      result.counts.items = items.length;
-      if (items.length === 0) return result;
+      if (p.items !== undefined && inputs.length > 0) {
+        const expanded = await expand(p, inputs.map((record, i) => ({ record, origin: origins[i]! })));
+        inputs = expanded.map((e) => e.record);
+        origins = expanded.map((e) => e.origin);
+      }
+      result.counts.items = inputs.length;
+      if (inputs.length === 0) return result;
 
       const programs = [p.selector, ...p.fields];
-      const rows = await evaluator.evaluate(programs, items.map((i) => i.record));
-      const misconfigured = new Map<number, true>();
+      const rows = await evaluator.evaluate(programs, inputs, { gate: !parseAll });
+      const misconfigured = new Uint8Array(p.fields.length);
       rows.forEach((row, i) => {
-        const origin = items[i]!.origin;
+        const origin = origins[i]!;
         if ('itemError' in row) return itemError({ index: origin, message: row.itemError });
-        const sel = row[0]!;
-        if (sel.kind !== 'value' || typeof sel.value !== 'boolean') {
-          const got = sel.kind === 'value' ? describeValue(sel.value) : sel.kind === 'none' ? 'no output' : `error: ${sel.message}`;
+        const sel = row[0];
+        if (typeof sel !== 'boolean') {
+          const got = sel === NO_OUTPUT ? 'no output' : sel instanceof CellError ? `error: ${sel.message}` : describeValue(sel);
           return itemError({ index: origin, message: `Expected boolean value for pattern '${p.plan.selector.expression}', got ${got}` });
         }
-        if (!sel.value) {
+        if (!sel) {
           result.counts.filtered++;
           if (!parseAll) return;
         }
-        const itemMisconfigured = new Map<number, true>();
-        const entity = buildValue(p.plan.template, row.slice(1), p.plan.fields, itemMisconfigured) as PortEntity;
-        for (const k of itemMisconfigured.keys()) misconfigured.set(k, true);
+        const entity = p.build(row, misconfigured) as PortEntity;
         if (!pythonTruthy(entity.identifier) || !pythonTruthy(entity.blueprint)) {
           result.counts.skipped++;
           return;
         }
-        if (sel.value) {
+        if (sel) {
           result.passed.push(entity);
           result.counts.mapped++;
         } else {
           result.failed.push(entity);
         }
       });
-      for (const k of [...misconfigured.keys()].sort((a, b) => a - b)) {
-        const field = p.plan.fields[k]!;
-        result.misconfigurations[field.path] = field.expression;
-      }
+      p.plan.fields.forEach((field, k) => {
+        if (misconfigured[k] === 1) result.misconfigurations[field.path] = field.expression;
+      });
       return result;
     },
 

@@ -1,8 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { UnsupportedJq } from './jq/ast.js';
-import { compileFast, type FastProgram, type FirstOutput } from './jq/compile.js';
-import { Bailout } from './jq/values.js';
+import { compileFast, NO_OUTPUT, type FastProgram, type FirstOutput } from './jq/compile.js';
+import { Bailout, JqRuntimeError } from './jq/values.js';
+import { project, projectionKeys } from './projection.js';
 import type { JqPool } from './wasm/jq-pool.js';
 
 /**
@@ -22,6 +23,32 @@ export interface CompiledProgram {
   fast: FastProgram | undefined;
 }
 
+/** A cell of the result grid: the first output, `NO_OUTPUT`, or a `CellError`. */
+export type Cell = unknown;
+
+export class CellError {
+  constructor(readonly message: string) {}
+}
+
+export { NO_OUTPUT };
+
+export function cellToOutput(cell: Cell): FirstOutput {
+  if (cell === NO_OUTPUT) return { kind: 'none' };
+  if (cell instanceof CellError) return { kind: 'error', message: cell.message };
+  return { kind: 'value', value: cell };
+}
+
+/** A row is one cell per program, or the reason the record could not be evaluated at all. */
+export type Row = Cell[] | { itemError: string };
+
+export interface EvaluateOptions {
+  /**
+   * Program 0 is a selector: the other programs run only for records where it gives `true`
+   * (Ocean does not evaluate fields of filtered items). Gated rows hold only cell 0.
+   */
+  gate?: boolean;
+}
+
 export interface EvaluatorOptions {
   pool: JqPool;
   engine: EngineChoice;
@@ -31,25 +58,35 @@ export interface EvaluatorOptions {
   /** Largest JSON input per jq call; keeps each call far below jq-wasm's 256 MiB heap. */
   maxChunkBytes?: number;
   maxChunkRecords?: number;
-  /** Longest stretch of fast-path work between yields to the event loop. */
+  /** Longest stretch of main-thread work between yields to the event loop. */
   sliceMs?: number;
 }
 
 export interface Evaluator {
   compile(program: string): Promise<CompiledProgram>;
-  /** outcomes[record][program]; `'item-error'` entries mean the record itself could not be evaluated. */
-  evaluate(programs: CompiledProgram[], records: unknown[]): Promise<(FirstOutput[] | { itemError: string })[]>;
+  evaluate(programs: CompiledProgram[], records: readonly unknown[], options?: EvaluateOptions): Promise<Row[]>;
 }
 
-/** The wrapper jq compiles each field in, so a syntax error is found before it can break a page program. */
+/** The wrapper jq runs each field in: `[first output]`, `[]`, or `{e: message}`. */
 function fieldTerm(program: string): string {
   return `(try [limit(1; (${program}\n))] catch {e: tostring})`;
 }
 
-function decode(cell: unknown): FirstOutput {
-  if (Array.isArray(cell)) return cell.length === 0 ? { kind: 'none' } : { kind: 'value', value: cell[0] };
+function decode(cell: unknown): Cell {
+  if (Array.isArray(cell)) return cell.length === 0 ? NO_OUTPUT : cell[0];
   const message = (cell as { e?: unknown } | null)?.e;
-  return { kind: 'error', message: typeof message === 'string' ? message : 'jq error' };
+  return new CellError(typeof message === 'string' ? message : 'jq error');
+}
+
+/** Calls `yieldToEventLoop` whenever `sliceMs` of synchronous work has gone by. */
+function createSlicer(sliceMs: number): () => Promise<void> | undefined {
+  let start = performance.now();
+  return () => {
+    if (performance.now() - start < sliceMs) return undefined;
+    return yieldToEventLoop().then(() => {
+      start = performance.now();
+    });
+  };
 }
 
 export function createEvaluator(options: EvaluatorOptions): Evaluator {
@@ -58,6 +95,10 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
   const maxChunkRecords = options.maxChunkRecords ?? 1000;
   const sliceMs = options.sliceMs ?? 8;
   const cache = new Map<string, Promise<CompiledProgram>>();
+  // One slicer for all calls: a page is often mapped faster than one slice, but back-to-back
+  // pages would then hold the event loop for the whole resync.
+  const slice = createSlicer(sliceMs);
+  const projections = new Map<string, string[] | undefined>();
 
   const compileOne = async (program: string): Promise<CompiledProgram> => {
     // Two wrappers that together reject any text that would not compile on its own
@@ -80,17 +121,17 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     return { program, compileError, fast };
   };
 
-  const runJq = async (programs: CompiledProgram[], records: unknown[]): Promise<(FirstOutput[] | { itemError: string })[]> => {
-    const out: (FirstOutput[] | { itemError: string })[] = new Array(records.length);
-    const page = `${jqPrologue}.[] | [${programs.map((p) => fieldTerm(p.program)).join(', ')}]`;
-    const texts: string[] = records.map((r, i) => {
-      try {
-        return JSON.stringify(r);
-      } catch (error) {
-        out[i] = { itemError: `record cannot be serialised to JSON: ${(error as Error).message}` };
-        return '';
-      }
-    });
+  /** Runs `programs` through jq-wasm for `records`; row i answers records[i]. */
+  const runJq = async (programs: CompiledProgram[], records: readonly unknown[], gate: boolean): Promise<Row[]> => {
+    const out: Row[] = new Array<Row>(records.length);
+    const terms = programs.map((p) => fieldTerm(p.program));
+    const body = gate ? `${terms[0]} as $s | if $s == [true] then [$s, ${terms.slice(1).join(', ')}] else [$s] end` : `[${terms.join(', ')}]`;
+    const page = `${jqPrologue}.[] | ${body}`;
+    const key = programs.map((p) => p.program).join('\u0000');
+    if (!projections.has(key)) projections.set(key, projectionKeys(programs.map((p) => p.program)));
+    const keys = projections.get(key);
+
+    const texts = new Array<string>(records.length);
     const runChunk = async (indexes: number[]): Promise<void> => {
       if (indexes.length === 0) return;
       const outcome = await pool.run(page, `[${indexes.map((i) => texts[i]).join(',')}]`, indexes.length);
@@ -109,22 +150,32 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       const half = Math.ceil(indexes.length / 2);
       await Promise.all([runChunk(indexes.slice(0, half)), runChunk(indexes.slice(half))]);
     };
-    const chunks: number[][] = [];
+
+    // Serialise chunk by chunk, dispatching each as soon as it is ready so workers start early.
+    const running: Promise<void>[] = [];
     let current: number[] = [];
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
-      if (out[i] !== undefined) continue;
-      const size = texts[i]!.length + 1;
-      if (current.length > 0 && (bytes + size > maxChunkBytes || current.length >= maxChunkRecords)) {
-        chunks.push(current);
+      let text: string;
+      try {
+        text = JSON.stringify(keys === undefined ? records[i] : project(records[i], keys));
+      } catch (error) {
+        out[i] = { itemError: `record cannot be serialised to JSON: ${(error as Error).message}` };
+        continue;
+      }
+      texts[i] = text;
+      if (current.length > 0 && (bytes + text.length > maxChunkBytes || current.length >= maxChunkRecords)) {
+        running.push(runChunk(current));
         current = [];
         bytes = 0;
       }
       current.push(i);
-      bytes += size;
+      bytes += text.length + 1;
+      const pause = slice();
+      if (pause) await pause;
     }
-    if (current.length > 0) chunks.push(current);
-    await Promise.all(chunks.map(runChunk));
+    running.push(runChunk(current));
+    await Promise.all(running);
     return out;
   };
 
@@ -139,58 +190,91 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
       return entry;
     },
 
-    async evaluate(programs, records) {
-      const rows: (FirstOutput[] | { itemError: string })[] = records.map(() => new Array<FirstOutput>(programs.length));
+    async evaluate(programs, records, evaluateOptions = {}) {
+      const gate = evaluateOptions.gate ?? false;
+      const n = programs.length;
+      const rows: Row[] = new Array<Row>(records.length);
+      const constant: (Cell | undefined)[] = programs.map((p) => (p.compileError === undefined ? undefined : new CellError(p.compileError)));
+      const fast: (FastProgram | undefined)[] = programs.map((p) => (p.compileError === undefined ? p.fast : undefined));
       const jqIndexes: number[] = [];
-      const fastIndexes: number[] = [];
       programs.forEach((p, k) => {
-        if (p.compileError !== undefined) {
-          for (const row of rows) (row as FirstOutput[])[k] = { kind: 'error', message: p.compileError };
-        } else if (p.fast !== undefined) {
-          fastIndexes.push(k);
-        } else {
-          jqIndexes.push(k);
-        }
+        if (p.compileError === undefined && p.fast === undefined) jqIndexes.push(k);
       });
-      const jqPrograms = jqIndexes.map((k) => programs[k]!);
-      const jqRun = jqPrograms.length > 0 && records.length > 0 ? runJq(jqPrograms, records) : Promise.resolve([]);
+      // A gate evaluated by jq must run before anything else; then jq gates its own fields.
+      const gateOnJq = gate && jqIndexes[0] === 0;
+      if (gateOnJq) {
+        const all = programs.map((_, k) => k).filter((k) => constant[k] === undefined);
+        jqIndexes.splice(0, jqIndexes.length, ...all);
+        fast.fill(undefined);
+      }
 
-      // Fast path on the main thread, in slices; bailouts are collected per record.
       const bailed: number[] = [];
-      let sliceStart = performance.now();
       for (let i = 0; i < records.length; i++) {
-        const row = rows[i] as FirstOutput[];
+        const row = new Array<Cell>(n);
+        rows[i] = row;
         const record = records[i];
         let needsJq = false;
-        for (const k of fastIndexes) {
-          try {
-            row[k] = programs[k]!.fast!.first(record);
-          } catch (error) {
-            if (!(error instanceof Bailout)) throw error;
-            needsJq = true;
+        for (let k = 0; k < n; k++) {
+          const c = constant[k];
+          if (c !== undefined) {
+            row[k] = c;
+          } else {
+            const f = fast[k];
+            if (f !== undefined) {
+              try {
+                row[k] = f.firstValue(record);
+              } catch (error) {
+                if (error instanceof JqRuntimeError) row[k] = new CellError(error.message);
+                else if (error instanceof Bailout) needsJq = true;
+                else throw error;
+              }
+            }
+          }
+          if (k === 0 && gate && !gateOnJq && !needsJq && row[0] !== true) {
+            row.length = 1;
+            break;
           }
         }
         if (needsJq) bailed.push(i);
-        if ((i & 63) === 63 && performance.now() - sliceStart > sliceMs) {
-          await yieldToEventLoop();
-          sliceStart = performance.now();
-        }
+        const pause = slice();
+        if (pause) await pause;
       }
 
-      const jqRows = await jqRun;
-      jqRows.forEach((jqRow, i) => {
-        if ('itemError' in jqRow) rows[i] = jqRow;
-        else jqIndexes.forEach((k, j) => ((rows[i] as FirstOutput[])[k] = jqRow[j]!));
-      });
+      // jq-wasm: its programs for every record that passed the gate (or all of them).
+      if (jqIndexes.length > 0) {
+        const targets = gate && !gateOnJq ? [...rows.keys()].filter((i) => (rows[i] as Cell[]).length === n) : [...rows.keys()];
+        const jqRows = await runJq(jqIndexes.map((k) => programs[k]!), targets.map((i) => records[i]), gateOnJq);
+        jqRows.forEach((jqRow, j) => {
+          const i = targets[j]!;
+          if ('itemError' in jqRow) {
+            rows[i] = jqRow;
+            return;
+          }
+          const row = rows[i] as Cell[];
+          jqIndexes.forEach((k, m) => {
+            if (m < jqRow.length) row[k] = jqRow[m];
+          });
+          if (gateOnJq && jqRow.length === 1) row.length = 1;
+        });
+      }
 
-      if (bailed.length > 0) {
-        // Re-run the fast programs through jq for the records the fast path could not vouch for.
-        const redo = bailed.filter((i) => !('itemError' in rows[i]!));
-        const redoRows = await runJq(fastIndexes.map((k) => programs[k]!), redo.map((i) => records[i]));
-        redoRows.forEach((jqRow, j) => {
+      // Records the fast path could not vouch for: jq-wasm evaluates them in full.
+      const redo = bailed.filter((i) => !('itemError' in rows[i]!));
+      if (redo.length > 0) {
+        const live = programs.map((_, k) => k).filter((k) => constant[k] === undefined);
+        const jqRows = await runJq(live.map((k) => programs[k]!), redo.map((i) => records[i]), gate && live[0] === 0);
+        jqRows.forEach((jqRow, j) => {
           const i = redo[j]!;
-          if ('itemError' in jqRow) rows[i] = jqRow;
-          else fastIndexes.forEach((k, m) => ((rows[i] as FirstOutput[])[k] = jqRow[m]!));
+          if ('itemError' in jqRow) {
+            rows[i] = jqRow;
+            return;
+          }
+          const row = rows[i] as Cell[];
+          row.length = n;
+          live.forEach((k, m) => {
+            if (m < jqRow.length) row[k] = jqRow[m];
+          });
+          if (gate && live[0] === 0 && jqRow.length === 1) row.length = 1;
         });
       }
       return rows;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { createEvaluator, type Evaluator } from '../../src/mapping/evaluator.js';
+import { cellToOutput, createEvaluator, type Evaluator } from '../../src/mapping/evaluator.js';
 import type { FirstOutput } from '../../src/mapping/jq/compile.js';
 import { Bailout } from '../../src/mapping/jq/values.js';
 import { rewriteSingleQuotes } from '../../src/mapping/quote-rewrite.js';
@@ -71,10 +71,11 @@ async function compare(programs: string[], records: unknown[]): Promise<{ checke
       return;
     }
     programs.forEach((program, k) => {
-      const expected = jqRow[k]!;
+      const expected = cellToOutput(jqRow[k]);
       // The integrated engine (fast path + bailouts + jq) ...
-      if (!same(engineRow[k]!, expected)) {
-        mismatches.push(`${program} on ${JSON.stringify(record)}: engine ${show(engineRow[k]!)}, jq ${show(expected)}`);
+      const viaEngineCell = cellToOutput(engineRow[k]);
+      if (!same(viaEngineCell, expected)) {
+        mismatches.push(`${program} on ${JSON.stringify(record)}: engine ${show(viaEngineCell)}, jq ${show(expected)}`);
       }
       // ... and the fast path on its own, wherever it does not bail out.
       const fast = fastCompiled[k]!.fast;

@@ -39,7 +39,15 @@ export type FirstOutput = { kind: 'value'; value: unknown } | { kind: 'none' } |
 export interface FastProgram {
   /** Throws `Bailout` when the fast path cannot vouch for the result on this input. */
   first(input: unknown): FirstOutput;
+  /**
+   * The same without allocating: the first output, or `NO_OUTPUT`; a jq error is thrown as
+   * `JqRuntimeError`, and `Bailout` as above.
+   */
+  firstValue(input: unknown): unknown;
 }
+
+/** What `firstValue` returns when the program gives no output. */
+export const NO_OUTPUT: unique symbol = Symbol('no output');
 
 export interface FastCompileOptions {
   /** What `env` and `$ENV` give: `{}` when the operator hides the environment. */
@@ -595,6 +603,20 @@ function compileIndex(node: Extract<JqNode, { t: 'index' }>, ctx: CompileContext
   const target = compileNode(node.target, ctx);
   const key = compileNode(node.key, ctx);
   if (!node.opt) {
+    if (target.single && node.key.t === 'literal' && typeof node.key.value === 'string' && !(node.key.value in Object.prototype)) {
+      // The hot path of real mappings (`.a.b`): a key no plain object inherits is own or absent.
+      const k = node.key.value;
+      const get = target.get;
+      const field = (t: unknown): unknown => {
+        if (typeof t === 'object' && t !== null && !Array.isArray(t)) {
+          const v = (t as Record<string, unknown>)[k];
+          return v === undefined ? null : v;
+        }
+        return t === null ? null : fail(`Cannot index ${typeOf(t)} with "${k}"`);
+      };
+      if (node.target.t === 'identity') return single((input) => field(input));
+      return single((input, vars) => field(get(input, vars)));
+    }
     if (target.single && key.single) return single((input, vars) => indexValue(target.get(input, vars), key.get(input, vars)));
     return multi((input, vars, emit) =>
       forEach(key, input, vars, (k) => forEach(target, input, vars, (t) => emit(indexValue(t, k)))),
@@ -708,36 +730,46 @@ export function compileFast(program: string, options: FastCompileOptions): FastP
   const ctx: CompileContext = { env: options.env, scopes: [], slots: 0 };
   const root = compileNode(parseJq(program), ctx);
   const slots = ctx.slots;
-  const guard = (error: unknown): FirstOutput => {
-    if (error instanceof JqRuntimeError) return { kind: 'error', message: error.message };
-    if (error instanceof Bailout) throw error;
-    // A stack overflow on deep data, or anything else unexpected: jq decides.
-    throw new Bailout(error instanceof Error ? error.message : String(error));
-  };
-  if (root.single) {
-    return {
-      first(input) {
+  // Programs without variables share one empty frame: nothing ever writes to it.
+  const frame = (): Vars => (slots === 0 ? NO_VARS : new Array<unknown>(slots));
+  const firstValue = root.single
+    ? (input: unknown): unknown => {
         try {
-          return { kind: 'value', value: root.get(input, new Array<unknown>(slots)) };
+          return root.get(input, frame());
         } catch (error) {
-          return guard(error);
+          throw normalise(error);
         }
-      },
-    };
-  }
-  return {
-    first(input) {
-      let result: FirstOutput = { kind: 'none' };
-      try {
-        root.run(input, new Array<unknown>(slots), (value) => {
-          result = { kind: 'value', value };
-          throw STOP;
-        });
-      } catch (error) {
-        if (error === STOP) return result;
-        return guard(error);
       }
-      return result;
+    : (input: unknown): unknown => {
+        let result: unknown = NO_OUTPUT;
+        try {
+          root.run(input, frame(), (value) => {
+            result = value;
+            throw STOP;
+          });
+        } catch (error) {
+          if (error !== STOP) throw normalise(error);
+        }
+        return result;
+      };
+  return {
+    firstValue,
+    first(input) {
+      try {
+        const value = firstValue(input);
+        return value === NO_OUTPUT ? { kind: 'none' } : { kind: 'value', value };
+      } catch (error) {
+        if (error instanceof JqRuntimeError) return { kind: 'error', message: error.message };
+        throw error;
+      }
     },
   };
+}
+
+const NO_VARS: Vars = Object.freeze([]) as unknown as Vars;
+
+/** Only jq errors and bailouts leave the fast path; anything else (a stack overflow on deep data) is a bailout. */
+function normalise(error: unknown): Error {
+  if (error instanceof JqRuntimeError || error instanceof Bailout) return error;
+  return new Bailout(error instanceof Error ? error.message : String(error));
 }
