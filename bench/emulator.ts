@@ -4,7 +4,10 @@
  * route that only JSON-parses the body and Map.sets each entity (see bench/emulator-server.ts).
  * Each server runs in its own process; autocannon drives it from this one.
  *
- * Options: --duration S (default 10), --connections N (default 32).
+ * The servers take turns for `--rounds` rounds and each keeps its best round, which damps the
+ * noise of a shared machine.
+ *
+ * Options: --duration S (default 10), --connections N (default 32), --rounds N (default 2).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -23,7 +26,8 @@ type Autocannon = (options: {
 }) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' } } });
+const rounds = Number(values.rounds);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,10 +111,18 @@ async function measure(mode: string) {
   };
 }
 
-const rows = [];
-for (const mode of ['reference', 'memory', 'disk']) rows.push(await measure(mode));
-const reference = rows[0] as (typeof rows)[number];
-console.log(`bench:emulator — ${duration} s per server, ${connections} connections, ${BATCH} entities per bulk upsert, rate limits off`);
+type Row = Awaited<ReturnType<typeof measure>>;
+const best = new Map<string, Row>();
+for (let round = 0; round < rounds; round++) {
+  for (const mode of ['reference', 'memory', 'disk']) {
+    const row = await measure(mode);
+    const previous = best.get(mode);
+    if (previous === undefined || row.requestsPerSecond > previous.requestsPerSecond) best.set(mode, row);
+  }
+}
+const rows = [...best.values()];
+const reference = best.get('reference') as Row;
+console.log(`bench:emulator — best of ${rounds} rounds of ${duration} s per server, ${connections} connections, ${BATCH} entities per bulk upsert, rate limits off`);
 console.log('server     bulk req/s  entities/s  p99 ms  non-2xx  ratio-to-reference  RSS B/entity  heap B/entity');
 for (const row of rows) {
   console.log(
