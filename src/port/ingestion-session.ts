@@ -62,7 +62,7 @@ export interface ReconciliationReport {
   performed: boolean;
   verdict: Extract<DeletionVerdict, { allowed: false }>['reason'] | 'allowed';
   detail: string;
-  /** Owned entities in Port written before the resync began. */
+  /** Entities this integration owned in Port when the resync began (the threshold's denominator). */
   ownedBefore: number;
   stale: number;
   /** Stale entities kept because a kept entity relates to them. */
@@ -123,6 +123,8 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
   const kinds = new Map<string, KindCounts>();
   const kindErrors = new Map<string, string>();
   let listing: Promise<boolean> | undefined;
+  /** How many entities the integration owned in Port when the resync began. */
+  let ownedAtStart = 0;
   let finished = false;
 
   function countsFor(kind: string): KindCounts {
@@ -138,6 +140,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
     listing ??= (async () => {
       try {
         for await (const page of listOwnedEntities(requestCounter.client, integration, { ...pageSizeOption(), lane: 'resync', ...signalOption })) {
+          ownedAtStart += page.length;
           for (const entity of page) portDigests.set(refKey(entity.blueprint, entity.identifier), entityDigest(entity as Parameters<typeof entityDigest>[0]));
         }
         return true;
@@ -145,6 +148,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         if (options.signal?.aborted) throw error;
         // Without the listing every entity is written: slower, never wrong.
         portDigests.clear();
+        ownedAtStart = 0;
         logger.warn({ err: describeError(error) }, 'Could not list the entities this integration owns in Port; writing every entity');
         return false;
       }
@@ -336,19 +340,23 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       logger.warn({ err: describeError(error) }, 'Could not list owned entities for reconciliation; deleting nothing');
       return emptyReport('state-unknown', 'the entities Port holds for this integration could not be listed');
     }
-    const verdict = decideDeletion({ kindErrors: [], stateKnown: true, aborted: false, ownedBefore, stale: stale.size, threshold: mapping.entityDeletionThreshold });
+    // The threshold's denominator is what the integration owned when the resync began. Ocean
+    // divides by the `before` listing, which leaves out every entity the resync rewrote, so a
+    // resync that updates most entities and drops a few is refused as a "mass deletion".
+    const denominator = listed ? Math.max(ownedAtStart, ownedBefore) : ownedBefore;
+    const verdict = decideDeletion({ kindErrors: [], stateKnown: true, aborted: false, ownedBefore: denominator, stale: stale.size, threshold: mapping.entityDeletionThreshold });
     const report: ReconciliationReport = {
       performed: verdict.allowed || verdict.reason === 'nothing-stale',
       verdict: verdict.allowed ? 'allowed' : verdict.reason,
-      detail: verdict.allowed ? `${stale.size} of ${ownedBefore} owned entities are stale` : verdict.detail,
-      ownedBefore,
+      detail: verdict.allowed ? `${stale.size} of ${denominator} owned entities are stale` : verdict.detail,
+      ownedBefore: denominator,
       stale: stale.size,
       protected: 0,
       deleted: 0,
       deleteFailed: 0,
     };
     if (!verdict.allowed) {
-      if (verdict.reason === 'threshold') logger.warn({ ownedBefore, stale: stale.size, threshold: mapping.entityDeletionThreshold ?? 0.9 }, verdict.detail);
+      if (verdict.reason === 'threshold') logger.warn({ ownedBefore: denominator, stale: stale.size, threshold: mapping.entityDeletionThreshold ?? 0.9 }, verdict.detail);
       return report;
     }
     if (mapping.createMissingRelatedEntities) report.protected = await protectRelationTargets(stale);

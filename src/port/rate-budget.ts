@@ -21,7 +21,11 @@ export interface RateBudgetOptions {
   limits?: false | { scale?: number; overrides?: Partial<Record<RouteFamily, RouteLimit>> };
   /** Requests in flight at once for the whole organization. @default 32 */
   concurrency?: number;
-  /** Requests one integration may have in the shared queue at once. @default concurrency / 2 */
+  /**
+   * Requests one integration may have in the shared queue at once. Even at the full concurrency
+   * another integration waits for one free slot at most, since the lane refills the shared queue
+   * only as its own requests finish. @default concurrency
+   */
   perIntegrationConcurrency?: number;
   now?: () => number;
 }
@@ -66,7 +70,7 @@ const LANE_PRIORITY = { live: 1, resync: 0 } as const;
 export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? 32;
-  const perIntegration = options.perIntegrationConcurrency ?? Math.max(1, Math.floor(concurrency / 2));
+  const perIntegration = options.perIntegrationConcurrency ?? concurrency;
   const shared = new PQueue({ concurrency });
   const lanes = new Map<string, PQueue>();
   const buckets = new Map<RouteFamily, Bucket>();
