@@ -156,9 +156,9 @@ blueprint: '"b"'`, '.status == "active"');
 blueprint: '"b"'`, '.foo');
     const result = await engine().mapPage(r, [{ id: 'a', foo: 'bar' }, { id: 'b' }, { id: 'c', foo: true }, 'text', [1]]);
     expect(result.passed.map((e) => e.identifier)).toEqual(['c']);
-    expect(result.itemErrors.map((e) => e.index)).toEqual([3, 4, 0, 1]);
-    expect(result.itemErrors[2]!.message).toContain("Expected boolean value for pattern '.foo'");
-    expect(result.itemErrors[0]!.message).toContain('not an object');
+    expect(result.itemErrors.map((e) => e.index)).toEqual([0, 1, 3, 4]);
+    expect(result.itemErrors[0]!.message).toContain("Expected boolean value for pattern '.foo'");
+    expect(result.itemErrors[2]!.message).toContain('not an object');
     const invalid = await engine().mapPage(simple(`identifier: .id
 blueprint: '"b"'`, '.foo.'), [{ id: 'a' }]);
     expect(invalid.counts.itemErrors).toBe(1);
