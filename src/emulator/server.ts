@@ -31,6 +31,7 @@ export function createServer(ctx: EmulatorContext): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, routerOptions: { ignoreTrailingSlash: true } });
   const actors = new WeakMap<FastifyRequest, string>();
   const faultNotes = new WeakMap<FastifyRequest, string>();
+  let traceCounter = 0;
   ctx.actorOf = (request) => actors.get(request) ?? 'unknown';
 
   // JSON only (anything else is 415). An empty body counts as no body, since clients such as
@@ -73,6 +74,8 @@ export function createServer(ctx: EmulatorContext): FastifyInstance {
   app.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?', 1)[0] as string;
     if (!path.startsWith('/v1/')) return done();
+    // Ocean logs x-trace-id when present; a counter is enough to find a request in the log.
+    reply.header('x-trace-id', `emulator-${++traceCounter}`);
     const fault = ctx.faults.decide(request.method, path);
     const apply = () => {
       if (fault.kind === 'reset') {

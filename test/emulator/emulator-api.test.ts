@@ -1,8 +1,10 @@
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { createPortTestClient, OCEAN_UA, type PortTestClient } from './port-test-client.js';
+import { createConformanceRecord, createPortTestClient, OCEAN_UA, type PortTestClient } from './port-test-client.js';
 
 let emulator: Emulator;
 let port: PortTestClient;
+const conformance = createConformanceRecord();
+const client = (credentials?: { clientId: string; clientSecret: string }) => createPortTestClient(emulator.url, credentials, conformance);
 
 const serviceBlueprint = {
   identifier: 'service',
@@ -26,14 +28,13 @@ const serviceBlueprint = {
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  port = createPortTestClient(emulator.url);
+  port = client();
   expect((await port.call('POST', '/v1/blueprints', { identifier: 'squad', title: 'Squad', schema: { properties: {} } })).status).toBe(201);
   expect((await port.call('POST', '/v1/blueprints', serviceBlueprint)).status).toBe(201);
 });
 
 afterAll(async () => {
   await emulator.close();
-  expect(port.violations).toEqual([]);
 });
 
 describe('auth', () => {
@@ -49,11 +50,12 @@ describe('auth', () => {
 
   test('rejects missing, invalid and expired tokens with 401 in the envelope', async () => {
     const missing = await port.call('GET', '/v1/blueprints', undefined, { token: null });
+    expect((await port.call('GET', '/v1/organization', undefined, { token: null })).status).toBe(401);
     expect(missing.status).toBe(401);
     expect(missing.body).toMatchObject({ ok: false, error: 'unauthorized' });
     expect((await port.call('GET', '/v1/blueprints', undefined, { token: 'nope' })).status).toBe(401);
 
-    const other = createPortTestClient(emulator.url, { clientId: 'short', clientSecret: 'lived' });
+    const other = client({ clientId: 'short', clientSecret: 'lived' });
     const token = await other.token();
     expect((await other.call('GET', '/v1/blueprints', undefined, { token })).status).toBe(200);
     emulator.expireTokens();
@@ -61,13 +63,13 @@ describe('auth', () => {
     const fresh = await other.call('POST', '/v1/auth/access_token', { clientId: 'short', clientSecret: 'lived' }, { token: null });
     expect(fresh.body.accessToken).not.toBe(token);
     // Our main client's token was expired too: get a new one for the remaining tests.
-    port = createPortTestClient(emulator.url);
+    port = client();
   });
 
   test('checks configured credentials and never echoes them', async () => {
     const strict = await startEmulator({ credentials: [{ clientId: 'id1', clientSecret: 's3cr3t' }] });
     try {
-      const client = createPortTestClient(strict.url, { clientId: 'id1', clientSecret: 'wrong-secret' });
+      const client = createPortTestClient(strict.url, { clientId: 'id1', clientSecret: 'wrong-secret' }, conformance);
       const denied = await client.call('POST', '/v1/auth/access_token', { clientId: 'id1', clientSecret: 'wrong-secret' }, { token: null });
       expect(denied.status).toBe(401);
       expect(JSON.stringify(denied.body)).not.toContain('wrong-secret');
@@ -434,5 +436,29 @@ describe('bad input never crashes and stores nothing', () => {
     expect(JSON.stringify(recent)).not.toMatch(/authorization|Bearer/i);
     const viaHttp = (await (await fetch(`${emulator.url}/_emulator/requests?limit=3`)).json()) as { requests: unknown[] };
     expect(viaHttp.requests).toHaveLength(3);
+  });
+});
+
+// Declared last so it runs last (jest keeps declaration order): every response above went through the checker.
+describe('conformance with port-openapi.json', () => {
+  test('no response violated its spec schema, and the main routes were checked', () => {
+    expect(conformance.violations).toEqual([]);
+    const expected = [
+      'POST /v1/auth/access_token 200', 'POST /v1/auth/access_token 401', 'POST /v1/auth/access_token 422',
+      'POST /v1/blueprints 201', 'POST /v1/blueprints 422', 'GET /v1/blueprints 200', 'GET /v1/blueprints 401',
+      'GET /v1/blueprints/{identifier} 200', 'GET /v1/blueprints/{identifier} 404', 'PATCH /v1/blueprints/{identifier} 200',
+      'DELETE /v1/blueprints/{identifier} 422',
+      'POST /v1/blueprints/{blueprint_identifier}/entities 201', 'POST /v1/blueprints/{blueprint_identifier}/entities 404',
+      'POST /v1/blueprints/{blueprint_identifier}/entities 422', 'POST /v1/blueprints/{blueprint_identifier}/entities/bulk 200',
+      'POST /v1/blueprints/{blueprint_identifier}/entities/bulk 207', 'POST /v1/blueprints/{blueprint_identifier}/entities/bulk 413',
+      'GET /v1/blueprints/{blueprint_identifier}/entities 200', 'GET /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier} 200',
+      'PATCH /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier} 200', 'PUT /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier} 200',
+      'DELETE /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier} 200', 'DELETE /v1/blueprints/{blueprint_identifier}/entities/{entity_identifier} 404',
+      'GET /v1/blueprints/{blueprint_identifier}/entities-count 200', 'DELETE /v1/blueprints/{blueprint_identifier}/all-entities 200',
+      'POST /v1/blueprints/{blueprint_identifier}/bulk/entities/delete 200', 'POST /v1/blueprints/{blueprint_identifier}/bulk/entities/delete 422',
+      'POST /v1/entities/search 200', 'POST /v1/entities/search 422', 'POST /v1/blueprints/{blueprint_identifier}/entities/search 200',
+      'GET /v1/integration/{identifier} 404', 'GET /v1/organization 401',
+    ];
+    expect(expected.filter((route) => !conformance.checkedRoutes.has(route))).toEqual([]);
   });
 });

@@ -27,10 +27,23 @@ export function conformanceChecker(): ConformanceChecker {
 
 export const OCEAN_UA = 'port-ocean/github/1.2.3/my-github/exporter';
 
-export function createPortTestClient(baseUrl: string, credentials = { clientId: 'test-client', clientSecret: 'test-secret' }): PortTestClient {
+export interface ConformanceRecord {
+  checkedRoutes: Set<string>;
+  violations: string[];
+}
+
+export function createConformanceRecord(): ConformanceRecord {
+  return { checkedRoutes: new Set(), violations: [] };
+}
+
+/** `record` lets several clients (say, before and after a token reset) report into one place. */
+export function createPortTestClient(
+  baseUrl: string,
+  credentials = { clientId: 'test-client', clientSecret: 'test-secret' },
+  record: ConformanceRecord = createConformanceRecord(),
+): PortTestClient {
   const checker = conformanceChecker();
-  const checkedRoutes = new Set<string>();
-  const violations: string[] = [];
+  const { checkedRoutes, violations } = record;
   let cached: string | undefined;
 
   const client: PortTestClient = {
