@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMarinaError } from '../errors.js';
-import { openPersistence } from './persistence.js';
-import type { StoreOp } from './state.js';
+import { openPersistence, replayJournal } from './persistence.js';
+import { createState, type StoreOp } from './state.js';
 import type { StoredEntity } from './types.js';
 
 const now = '2026-01-01T00:00:00.000Z';
@@ -109,4 +109,24 @@ test('an unreadable snapshot is a clear error naming the file', () => {
   }
   expect(isMarinaError(caught, 'EMULATOR_DATA_CORRUPT')).toBe(true);
   expect((caught as Error).message).toContain('snapshot-3.json');
+});
+
+test('a journal cut at any byte replays exactly the records that were whole before the cut', () => {
+  const store = openPersistence(dir);
+  store.commit([blueprintOp]);
+  for (let i = 0; i < 12; i++) store.commit([entity(`e${i}`, { properties: { text: 'ünïcødé ✓'.repeat(i) } }), entity(`f${i}`)]);
+  store.close();
+  const journal = readFileSync(join(dir, 'journal-0.log'));
+  const ends: number[] = [];
+  for (let i = 0; i < journal.length; i++) if (journal[i] === 0x0a) ends.push(i + 1);
+  for (let cut = 0; cut <= journal.length; cut++) {
+    const state = createState();
+    const { validBytes, records } = replayJournal(journal.subarray(0, cut), state);
+    const whole = ends.filter((end) => end <= cut);
+    expect(records).toBe(whole.length);
+    expect(validBytes).toBe(whole[whole.length - 1] ?? 0);
+    // Entities come in pairs per record: never one of a pair without the other.
+    const size = state.entities.get('svc')?.size ?? 0;
+    expect(size % 2).toBe(0);
+  }
 });
