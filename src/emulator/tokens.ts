@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
- * Access tokens as Port issues them: a JWT (unsigned here; Ocean decodes it without verifying)
- * carrying `isMachine: true`, valid for a fixed time, and one active token per credential pair,
+ * Access tokens as Port issues them: a JWT (HS256 with a key that lives as long as the emulator;
+ * Ocean decodes it without verifying) carrying `isMachine: true`, valid for a fixed time, and one active token per credential pair,
  * so asking again before expiry hands back the same token.
  */
 export interface TokenGrant {
@@ -37,6 +37,7 @@ export function createTokenIssuer(options: {
   const byToken = new Map<string, TokenInfo>();
   const byPair = new Map<string, string>();
   const pairKey = (id: string, secret: string) => `${id}\u0000${secret}`;
+  const signingKey = randomBytes(32);
 
   return {
     accepts(clientId, clientSecret) {
@@ -60,7 +61,8 @@ export function createTokenIssuer(options: {
         exp: iat + options.ttlSeconds,
         jti: randomBytes(8).toString('hex'),
       };
-      const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(payload)}.`;
+      const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(payload)}`;
+      const token = `${unsigned}.${createHmac('sha256', signingKey).update(unsigned).digest('base64url')}`;
       byToken.set(token, { clientId, expiresAt: nowMs + options.ttlSeconds * 1000 });
       byPair.set(key, token);
       return { accessToken: token, expiresIn: options.ttlSeconds, tokenType: 'Bearer' };
