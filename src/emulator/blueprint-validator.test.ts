@@ -62,3 +62,11 @@ test('a blueprint with entities or targeted by a relation cannot be deleted', ()
   expect(blueprintInUse('svc', [team, svc], 2)?.error).toBe('blueprint_has_entities');
   expect(blueprintInUse('svc', [team, svc], 0)).toBeUndefined();
 });
+
+test('the legacy "type": "enum" (argocd ships it) is stored as the type of its values', () => {
+  const built = buildBlueprint('create', { ...base, schema: { properties: { status: { type: 'enum', enum: ['Ok', 'Failed'] }, level: { type: 'enum', enum: [1, 2] } } } }, undefined, ctx);
+  expect(built.schema.properties['status']).toEqual({ type: 'string', enum: ['Ok', 'Failed'] });
+  expect(built.schema.properties['level']?.type).toBe('number');
+  expect(problem(() => buildBlueprint('create', { ...base, schema: { properties: { s: { type: 'enum', enum: [1, 'a'] } } } }, undefined, ctx))).toContain('only strings or only numbers');
+  expect(problem(() => buildBlueprint('create', { ...base, schema: { properties: { s: { type: 'enum' } } } }, undefined, ctx))).toContain('properties.s.type');
+});

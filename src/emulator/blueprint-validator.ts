@@ -8,6 +8,12 @@ import type { Blueprint, PropertySchema, RelationSchema } from './types.js';
  */
 
 export const PROPERTY_TYPES = new Set(['string', 'number', 'boolean', 'object', 'array']);
+/**
+ * Legacy property type still in the wild: Ocean's argocd integration ships `"type": "enum"` with
+ * an `enum` list in its default blueprints. Port's published blueprint schema has no such type,
+ * so it is stored as the type of its values (`string` or `number`).
+ */
+const LEGACY_ENUM_TYPE = 'enum';
 export const PROPERTY_FORMATS = new Set([
   'date-time', 'url', 'email', 'idn-email', 'ipv4', 'ipv6', 'markdown', 'yaml', 'user', 'blueprints',
   'team', 'timer', 'proto', 'labeled-url',
@@ -35,7 +41,8 @@ function fail(message: string): never {
 function validateProperty(where: string, value: unknown, before: PropertySchema | undefined): PropertySchema {
   if (!isPlainObject(value)) fail(`${where} must be an object`);
   const type = value['type'];
-  if (typeof type !== 'string' || !PROPERTY_TYPES.has(type)) {
+  const legacyEnum = type === LEGACY_ENUM_TYPE && Array.isArray(value['enum']);
+  if (typeof type !== 'string' || (!PROPERTY_TYPES.has(type) && !legacyEnum)) {
     fail(`${where}.type must be one of ${[...PROPERTY_TYPES].join(', ')}`);
   }
   if (value['format'] !== undefined && (typeof value['format'] !== 'string' || !PROPERTY_FORMATS.has(value['format']))) {
@@ -54,10 +61,17 @@ function validateProperty(where: string, value: unknown, before: PropertySchema 
   for (const key of ['minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') fail(`${where}.${key} must be a number`);
   }
-  if (before !== undefined && before.type !== type) {
-    fail(`${where}.type cannot change from ${before.type} to ${type}: a property's type is fixed once created`);
+  let normalised = value as PropertySchema;
+  if (legacyEnum) {
+    const values = value['enum'] as unknown[];
+    const valueType = values.every((item) => typeof item === 'number') ? 'number' : values.every((item) => typeof item === 'string') ? 'string' : undefined;
+    if (valueType === undefined) fail(`${where}.enum must hold only strings or only numbers when type is "enum"`);
+    normalised = { ...value, type: valueType } as PropertySchema;
   }
-  return value as PropertySchema;
+  if (before !== undefined && before.type !== normalised.type) {
+    fail(`${where}.type cannot change from ${before.type} to ${normalised.type}: a property's type is fixed once created`);
+  }
+  return normalised;
 }
 
 function validateRelation(where: string, value: unknown, ctx: BlueprintWriteContext): RelationSchema {
