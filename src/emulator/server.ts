@@ -28,7 +28,13 @@ async function sendError(reply: FastifyReply, error: PortApiError): Promise<void
 }
 
 export function createServer(ctx: EmulatorContext): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Entity identifiers may be 1,000 characters, up to three times that once percent-encoded;
+    // find-my-way's default of 100 would turn long identifiers into 404s.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+  });
   const actors = new WeakMap<FastifyRequest, string>();
   const faultNotes = new WeakMap<FastifyRequest, string>();
   let traceCounter = 0;

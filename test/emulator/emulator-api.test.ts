@@ -257,6 +257,11 @@ describe('entities', () => {
     expect((await port.call('DELETE', `/v1/blueprints/service/entities/${encodeURIComponent('org/repo+x:1')}?delete_dependents=false`)).status).toBe(200);
     expect(emulator.entity('service', 'org/repo+x:1')).toBeUndefined();
     expect((await port.call('DELETE', '/v1/blueprints/service/entities/org%2Frepo%2Bx%3A1?delete_dependents=false')).status).toBe(404);
+    const longest = `${'ü/'.repeat(499)}zz`;
+    expect(longest).toHaveLength(1000);
+    expect((await port.call('POST', '/v1/blueprints/service/entities?upsert=true', { identifier: longest, properties: { language: 'go' } })).status).toBe(201);
+    expect((await port.call('GET', `/v1/blueprints/service/entities/${encodeURIComponent(longest)}`)).body.entity.identifier).toBe(longest);
+    expect((await port.call('DELETE', `/v1/blueprints/service/entities/${encodeURIComponent(longest)}?delete_dependents=false`)).status).toBe(200);
 
     // A required relation blocks deletion unless dependents go too.
     await port.call('POST', '/v1/blueprints', { identifier: 'deploy', title: 'Deploy', schema: { properties: {} }, relations: { svc: { target: 'service', required: true, many: false } } });
