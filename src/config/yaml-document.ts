@@ -29,7 +29,10 @@ export function parseSourceDocument(text: string, file: string): ParseResult {
       const position = lineCounter.linePos(error.pos[0]);
       if (lines.has(position.line) || problems.length === 5) continue;
       lines.add(position.line);
-      problems.push({ file, path: '', line: position.line, column: position.col, message: firstLine(error.message) });
+      const lineText = text.split('\n')[position.line - 1] ?? '';
+      // `${VAR}` is fine in block style but `{` ends a plain scalar inside `{ }` / `[ ]`.
+      const hint = /\$\{/.test(lineText) && /[{[]/.test(lineText.replace(/\$\{[^}]*\}/g, '')) ? ' (inside { } or [ ], quote values that use ${VAR}: "${VAR}")' : '';
+      problems.push({ file, path: '', line: position.line, column: position.col, message: firstLine(error.message) + hint });
     }
     return { ok: false, problems };
   }

@@ -104,7 +104,12 @@ export async function loadPlugin(dir: string, options: { importModule: ImportMod
       details: { plugin: folder.type, file: folder.entry },
     });
   }
-  const exported = (namespace as { default?: unknown } | null)?.default;
+  let exported = (namespace as { default?: unknown } | null)?.default;
+  // A TypeScript plugin outside an ESM package is compiled as CommonJS; its `export default`
+  // then arrives one level down (`module.exports.default`).
+  if (!isDefinedIntegration(exported) && isDefinedIntegration((exported as { default?: unknown } | null | undefined)?.default)) {
+    exported = (exported as { default: unknown }).default;
+  }
   if (!isDefinedIntegration(exported)) {
     throw new MarinaError(
       'PLUGIN_INVALID_EXPORT',
