@@ -158,7 +158,7 @@ async function runJqCli(records: unknown[]): Promise<{ seconds: number; entities
 }
 
 async function runMarina(engineName: 'auto' | 'jq-wasm', records: Record<string, unknown>[]): Promise<{ seconds: number; maxBlockMs: number; entities: PortEntity[] }> {
-  const engine = createMappingEngine({ engine: engineName });
+  const engine = createMappingEngine({ engine: engineName, ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}) });
   const resource = parsePortAppConfig(MAPPING, 'bench').resources[0]!;
   try {
     // Warm-up outside the timing: compile, start the workers, and let V8 optimise the closures

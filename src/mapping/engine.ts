@@ -13,7 +13,7 @@ import { createJqPool } from './wasm/jq-pool.js';
  */
 
 export interface MappingEngineOptions {
-  /** jq-wasm worker threads (default: cores − 1, at least 1). They start on first use. */
+  /** jq-wasm worker threads (default: cores − 1, at least 2). They start on first use. */
   workers?: number;
   /** Let mappings read the process environment through `env` / `$ENV` (Ocean's
    * `allow_environment_variables_jq_access`). Off by default: the environment holds secrets. */
@@ -147,7 +147,9 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
   // Ocean's lockdown prologue; when allowed, jq-wasm gets the real environment (its own is a stub).
   const jqPrologue = allowEnv ? `(${JSON.stringify(env)}) as $ENV | def env: $ENV; ` : 'def env: {}; {} as $ENV | ';
   const pool = createJqPool({
-    size: options.workers ?? Math.max(1, availableParallelism() - 1),
+    // At least two: while jq-wasm works, the main thread mostly waits, and a page split in
+    // chunks over two workers maps about twice as fast (bench:mapping).
+    size: options.workers ?? Math.max(2, availableParallelism() - 1),
     ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
   });
   const evaluator = createEvaluator({ pool, engine: options.engine ?? 'auto', jqPrologue, env });

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { UnsupportedJq } from './jq/ast.js';
 import { compileFast, NO_OUTPUT, type FastProgram, type FirstOutput } from './jq/compile.js';
 import { Bailout, JqRuntimeError } from './jq/values.js';
-import { project, projectionKeys } from './projection.js';
+import { project, projectionTree, type ProjectionTree } from './projection.js';
 import type { JqPool } from './wasm/jq-pool.js';
 
 /**
@@ -94,13 +94,13 @@ function createSlicer(sliceMs: number): () => Promise<void> | undefined {
 export function createEvaluator(options: EvaluatorOptions): Evaluator {
   const { pool, engine, jqPrologue, env } = options;
   const maxChunkBytes = options.maxChunkBytes ?? 2 * 1024 * 1024;
-  const maxChunkRecords = options.maxChunkRecords ?? 1000;
-  const sliceMs = options.sliceMs ?? 8;
+  const maxChunkRecords = options.maxChunkRecords ?? 250;
+  const sliceMs = options.sliceMs ?? 5;
   const cache = new Map<string, Promise<CompiledProgram>>();
   // One slicer for all calls: a page is often mapped faster than one slice, but back-to-back
   // pages would then hold the event loop for the whole resync.
   const slice = createSlicer(sliceMs);
-  const projections = new Map<string, string[] | undefined>();
+  const projections = new Map<string, ProjectionTree | undefined>();
 
   const compileOne = async (program: string): Promise<CompiledProgram> => {
     // Two wrappers that together reject any text that would not compile on its own
@@ -130,7 +130,7 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     const body = gate ? `${terms[0]} as $s | if $s == [true] then [$s, ${terms.slice(1).join(', ')}] else [$s] end` : `[${terms.join(', ')}]`;
     const page = `${jqPrologue}.[] | ${body}`;
     const key = programs.map((p) => p.program).join('\u0000');
-    if (!projections.has(key)) projections.set(key, projectionKeys(programs.map((p) => p.program)));
+    if (!projections.has(key)) projections.set(key, projectionTree(programs.map((p) => p.program)));
     const keys = projections.get(key);
 
     const texts = new Array<string>(records.length);

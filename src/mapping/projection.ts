@@ -2,14 +2,26 @@ import type { JqNode } from './jq/ast.js';
 import { parseJq } from './jq/parser.js';
 
 /**
- * Which top-level keys of the input a set of programs can read. Most of jq-wasm's time goes into
+ * Which parts of the input a set of programs can read, as key paths (`owner.login`). Most of jq-wasm's time goes into
  * parsing its input, so sending only those keys makes jq calls several times faster. The
  * analysis is conservative: any use of the whole input (`.` as a value, `keys`, `.[]`, a builtin
  * applied to `.`, `. as $x`), or syntax the parser does not know, means "everything".
  */
 
 const EVERYTHING = 'everything';
+/** Key paths, each joined with NUL; a path means "this whole subtree". */
 type Uses = Set<string> | typeof EVERYTHING;
+const SEP = '\u0000';
+
+/** `.a.b.c` as ['a', 'b', 'c'] when `node` is a chain of literal keys on `.`, else undefined. */
+function literalPath(node: JqNode): string[] | undefined {
+  if (node.t === 'identity') return [];
+  if (node.t === 'index' && node.key.t === 'literal' && typeof node.key.value === 'string') {
+    const base = literalPath(node.target);
+    return base === undefined ? undefined : [...base, node.key.value];
+  }
+  return undefined;
+}
 
 /** Builtins whose result does not depend on their input. */
 const INPUT_FREE = new Set(['empty/0', 'env/0', 'error/1', 'true/0', 'false/0', 'null/0']);
@@ -28,11 +40,11 @@ function uses(node: JqNode, atRoot: boolean): Uses {
     case 'literal':
     case 'var':
       return new Set();
-    case 'index':
-      if (node.target.t === 'identity' && node.key.t === 'literal' && typeof node.key.value === 'string') {
-        return atRoot ? new Set([node.key.value]) : new Set();
-      }
+    case 'index': {
+      const path = literalPath(node);
+      if (path !== undefined) return atRoot ? new Set([path.join(SEP)]) : new Set();
       return union(uses(node.target, atRoot), uses(node.key, atRoot));
+    }
     case 'slice':
       return [node.from, node.to].reduce<Uses>((acc, n) => (n ? union(acc, uses(n, atRoot)) : acc), uses(node.target, atRoot));
     case 'iterate':
@@ -68,8 +80,13 @@ function uses(node: JqNode, atRoot: boolean): Uses {
   }
 }
 
-/** The top-level keys the programs read, or undefined when they may read the whole record. */
-export function projectionKeys(programs: string[]): string[] | undefined {
+/** A tree of the keys to keep; an empty tree keeps the whole subtree. */
+export interface ProjectionTree {
+  [key: string]: ProjectionTree;
+}
+
+/** What the programs read, or undefined when they may read the whole record. */
+export function projectionTree(programs: string[]): ProjectionTree | undefined {
   let all: Uses = new Set();
   for (const program of programs) {
     let ast: JqNode;
@@ -81,19 +98,44 @@ export function projectionKeys(programs: string[]): string[] | undefined {
     all = union(all, uses(ast, true));
     if (all === EVERYTHING) return undefined;
   }
-  return [...all];
+  // Shorter paths first, so a subtree kept whole absorbs the longer paths under it.
+  const paths = [...all].map((p) => p.split(SEP)).sort((a, b) => a.length - b.length);
+  const root: ProjectionTree = Object.create(null) as ProjectionTree;
+  const whole = new Set<ProjectionTree>();
+  for (const path of paths) {
+    let node = root;
+    let absorbed = false;
+    for (let i = 0; i < path.length && !absorbed; i++) {
+      const key = path[i]!;
+      let child = node[key];
+      if (child === undefined) {
+        child = Object.create(null) as ProjectionTree;
+        node[key] = child;
+        if (i === path.length - 1) whole.add(child);
+      } else if (whole.has(child)) {
+        absorbed = true;
+      }
+      node = child;
+    }
+  }
+  return root;
 }
 
-/** The record cut down to `keys` (absent keys stay absent, so `.x` still gives null). */
-export function project(record: unknown, keys: string[]): unknown {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) return record;
-  const source = record as Record<string, unknown>;
+/**
+ * The record cut down to the tree (absent keys stay absent, so `.x` still gives null; a value
+ * that is not an object is kept whole, so indexing it still fails as it would have).
+ */
+export function project(value: unknown, tree: ProjectionTree): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const keys = Object.keys(tree);
+  if (keys.length === 0) return value;
+  const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    if (Object.hasOwn(source, k)) {
-      if (k === '__proto__') Object.defineProperty(out, k, { value: source[k], enumerable: true, writable: true, configurable: true });
-      else out[k] = source[k];
-    }
+    if (!Object.hasOwn(source, k)) continue;
+    const v = project(source[k], tree[k]!);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
   }
   return out;
 }

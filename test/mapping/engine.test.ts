@@ -256,6 +256,32 @@ properties:
     expect(result.counts.mapped + result.counts.itemErrors).toBe(3);
   });
 
+  test('records the fast path cannot vouch for are mapped by jq-wasm and keep their place', async () => {
+    const r = simple(`identifier: .id
+blueprint: '"b"'
+properties:
+  s: .n | tostring`, '.n != 0');
+    const result = await engine().mapPage(r, [{ id: 'a', n: 1 }, { id: 'b', n: 1e20 }, { id: 'z', n: 0 }, { id: 'c', n: -0.5 }, { id: 'd', n: 1e-7 }]);
+    expect(result.passed).toEqual([
+      { identifier: 'a', blueprint: 'b', properties: { s: '1' } },
+      { identifier: 'b', blueprint: 'b', properties: { s: '100000000000000000000' } },
+      { identifier: 'c', blueprint: 'b', properties: { s: '-0.5' } },
+      { identifier: 'd', blueprint: 'b', properties: { s: '1E-7' } },
+    ]);
+    expect(result.counts).toMatchObject({ mapped: 4, filtered: 1 });
+  });
+
+  test('expressions outside the fast path run on jq-wasm next to fast ones', async () => {
+    const r = simple(`identifier: .name | gsub("[^a-z]"; "-")
+blueprint: '"b"'
+properties:
+  tags: .tags | sort_by(.) | unique
+  first: .tags[0]`, '.tags | length > 0');
+    const result = await engine().mapPage(r, [{ name: 'A b', tags: ['y', 'x', 'y'] }, { name: 'c', tags: [] }]);
+    expect(result.passed).toEqual([{ identifier: '--b', blueprint: 'b', properties: { tags: ['x', 'y'], first: 'y' } }]);
+    expect(result.counts).toMatchObject({ mapped: 1, filtered: 1 });
+  });
+
   test('100 items keep their order', async () => {
     const r = simple(`identifier: .id | tostring
 blueprint: '"b"'

@@ -367,6 +367,19 @@ const BUILTINS: Record<string, Builtin> = {
   'join/1': ([sep]) => {
     const s = sep!;
     const join = (input: unknown, separator: unknown): unknown => {
+      if (Array.isArray(input) && typeof separator === 'string') {
+        // The common case, without jq's reduce: strings, nulls, numbers and booleans only.
+        let out = '';
+        for (let i = 0; i < input.length; i++) {
+          const x: unknown = input[i];
+          if (i > 0) out += separator;
+          if (typeof x === 'string') out += x;
+          else if (x === null) continue;
+          else if (typeof x === 'number' || typeof x === 'boolean') out += toJson(x);
+          else return plus(out, x); // jq's error: a string and an array or object cannot be added
+        }
+        return out;
+      }
       let acc: unknown = null;
       iterate(input, (x) => {
         const prefix = acc === null ? '' : plus(acc, separator);
