@@ -47,7 +47,8 @@ export interface Host {
  *
  * Stopping: the watcher stops, every integration's signal fires at once (in-flight work starts
  * aborting everywhere), then integrations are drained and their plugins closed one by one in
- * reverse configuration order, all within one deadline (`shutdown.timeoutSeconds`).
+ * reverse configuration order, all within one deadline (`shutdown.timeoutSeconds`); each gets an
+ * equal share of the time left, so one plugin that hangs cannot starve those after it.
  */
 export function createHost(options: HostOptions): Host {
   const { config, logger } = options;
@@ -151,8 +152,10 @@ export function createHost(options: HostOptions): Host {
       const ordered = [...integrations.values()].reverse();
       for (const integration of ordered) integration.abort('host shutting down');
       let clean = true;
-      for (const integration of ordered) {
-        const ok = await integration.stop({ reason: 'host shutting down', timeoutMs: Math.max(0, deadline - Date.now()) });
+      for (const [index, integration] of ordered.entries()) {
+        // An equal share of what is left, so one plugin that hangs cannot starve the others.
+        const share = Math.max(0, deadline - Date.now()) / (ordered.length - index);
+        const ok = await integration.stop({ reason: 'host shutting down', timeoutMs: share });
         clean &&= ok;
       }
       state = 'stopped';
