@@ -13,11 +13,14 @@ export interface ResolvedConfig {
 /**
  * Which configuration the host runs, in order: `--config FILE`; `MARINA_CONFIG`; Ocean's
  * `OCEAN__INTEGRATION__TYPE` and friends (one integration, as Ocean runs it); the bundled
- * `config/marina.yaml`. Throws the config's `MarinaError` when it is invalid.
+ * `config/marina.yaml`. `MARINA_PLUGIN_DIRS` (path-delimited) replaces the default plugin
+ * directory when the config names none. Throws the config's `MarinaError` when it is invalid.
  */
 export async function resolveHostConfig(configFlag: string | undefined, io: CliIo): Promise<ResolvedConfig> {
+  const fromEnv = io.env['MARINA_PLUGIN_DIRS']?.split(path.delimiter).filter(Boolean);
   const defaults: HostConfigDefaults = {
-    pluginDirectories: [path.join(io.packageRoot, 'plugins')],
+    // Without a config file (Ocean's env variables) this is the only way to name plugin folders.
+    pluginDirectories: fromEnv?.length ? fromEnv.map((dir) => path.resolve(io.cwd, dir)) : [path.join(io.packageRoot, 'plugins')],
     dataDir: path.join(io.cwd, '.marina'),
   };
   const explicit = configFlag ?? io.env['MARINA_CONFIG'];

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fixturePlugins, repoRoot } from './host-test-support.js';
+
+function marina(args: string[], env: Record<string, string> = {}, cwd = repoRoot) {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'marina'), ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', MARINA_FROM_SOURCE: '1', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'marina-cli-'));
+const plugins = path.join(dir, 'plugins');
+mkdirSync(plugins);
+writeFileSync(path.join(plugins, 'package.json'), '{ "type": "module" }\n');
+for (const name of ['good', 'wrong-export', 'no-spec']) cpSync(path.join(fixturePlugins, name), path.join(plugins, name), { recursive: true });
+writeFileSync(path.join(dir, 'mapping.yml'), 'resources:\n  - kind: item\n    selector: { query: "true" }\n    port:\n      entity:\n        mappings: { identifier: .id, blueprint: \'"item"\' }\n');
+
+describe('bin/marina validate', () => {
+  it('accepts a good config and says so', () => {
+    const file = path.join(dir, 'good.yaml');
+    writeFileSync(file, 'plugins: { directories: [plugins] }\nintegrations:\n  - identifier: a\n    type: good\n    config:\n      apiToken: ${TOKEN}\n    mapping: { file: mapping.yml }\n');
+    const result = marina(['validate', '--config', file], { TOKEN: 'secret-1234' });
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: OK (1 integration)\n` });
+  });
+
+  it('lists every problem of the config, its plugins and their configs at once, and exits 78', () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'plugins: { directories: [plugins] }',
+        'integrations:',
+        '  - identifier: a',
+        '    type: good',
+        '    config: { greeting: [1] }',
+        '  - identifier: b',
+        '    type: wrong-export',
+        '  - identifier: c',
+        '    type: no-spec',
+        '  - identifier: d',
+        '    type: nowhere',
+      ].join('\n'),
+    );
+    const result = marina(['validate', '--config', file]);
+    expect(result.code).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('5 problems found:');
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        `  - ${path.join(plugins, 'no-spec', '.port')}: no spec file: expected one of .port/spec.json, .port/spec.yaml, .port/spec.yml`,
+        `  - ${file}:11:11: integrations[3].type: unknown plugin type "nowhere": no folder "nowhere" in ${plugins}`,
+        expect.stringMatching(/^ {2}- .*wrong-export[/\\]index\.js: Plugin "wrong-export" .* must default-export/),
+        `  - ${file}:5:13: integrations[0].config: missing required key "apiToken"`,
+        `  - ${file}:5:25: integrations[0].config.greeting: must be a string`,
+      ]),
+    );
+  });
+
+  it('names a missing environment variable and where it is used', () => {
+    const file = path.join(dir, 'env.yaml');
+    writeFileSync(file, 'port:\n  clientId: ${PORT_CLIENT_ID}\n  clientSecret: ${PORT_CLIENT_SECRET:-fallback}\n');
+    const result = marina(['validate', '--config', file]);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(`${file}:2:13: port.clientId: environment variable PORT_CLIENT_ID is not set`);
+    expect(result.stderr).not.toContain('clientSecret');
+  });
+
+  it('takes an Ocean operator environment unchanged', () => {
+    const ocean = {
+      OCEAN__INTEGRATION__TYPE: 'good',
+      OCEAN__INTEGRATION__IDENTIFIER: 'ocean-style',
+      OCEAN__INTEGRATION__CONFIG__API_TOKEN: 'tok-1234',
+      OCEAN__EVENT_LISTENER__TYPE: 'POLLING',
+      OCEAN__PORT__CLIENT_ID: 'id',
+      OCEAN__PORT__CLIENT_SECRET: 'secret',
+      MARINA_PLUGIN_DIRS: plugins,
+    };
+    expect(marina(['validate'], ocean, dir)).toMatchObject({ code: 0, stdout: 'environment (OCEAN__* variables): OK (1 integration)\n' });
+    const { OCEAN__INTEGRATION__CONFIG__API_TOKEN: _token, ...withoutToken } = ocean;
+    const result = marina(['validate'], withoutToken, dir);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('integrations[0].config: missing required key "apiToken"');
+  });
+
+  it('rejects an unknown command and bad flags with usage and exit 2', () => {
+    expect(marina(['sail-away'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "sail-away"') });
+    expect(marina(['validate', '--nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: marina validate') });
+  });
+});
