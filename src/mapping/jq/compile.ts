@@ -399,12 +399,19 @@ const BUILTINS: Record<string, Builtin> = {
   'startswith/1': withStringArg('startswith', (s, p) => s.startsWith(p)),
   'endswith/1': withStringArg('endswith', (s, p) => s.endsWith(p)),
   'ltrimstr/1': withStringArg('startswith', (s, p) => (s.startsWith(p) ? s.slice(p.length) : s)),
-  'rtrimstr/1': withStringArg('endswith', (s, p) => (s.endsWith(p) && p !== '' ? s.slice(0, s.length - p.length) : s)),
+  'rtrimstr/1': withStringArg('endswith', (s, p) => {
+    // jq versions disagree on an empty suffix; let jq answer.
+    if (p === '') throw new Bailout('rtrimstr with an empty suffix');
+    return s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
+  }),
   'has/1': ([key]) => {
     const k = key!;
     const has = (input: unknown, value: unknown): boolean => {
       if (typeOf(input) === 'object' && typeof value === 'string') return Object.hasOwn(input as object, value);
-      if (Array.isArray(input) && typeof value === 'number') return value >= 0 && value < input.length;
+      if (Array.isArray(input) && typeof value === 'number') {
+        if (!Number.isInteger(value)) throw new Bailout('has with a fractional index');
+        return value >= 0 && value < input.length;
+      }
       if (input === null) throw new Bailout('has on null');
       return fail(`Cannot check whether ${typeOf(input)} has a ${typeOf(value)} key`);
     };
