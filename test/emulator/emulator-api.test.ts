@@ -330,6 +330,21 @@ describe('search', () => {
     expect(emulator.entity('service', 's1')?.properties['stars']).toBe(10);
   });
 
+  test('mirror and aggregation properties are computed on read unless excluded', async () => {
+    const patched = await port.call('PATCH', '/v1/blueprints/squad', {
+      aggregationProperties: { services: { title: 'Services', target: 'service', calculationSpec: { func: 'count', calculationBy: 'entities' }, type: 'number' } },
+    });
+    expect(patched.status).toBe(200);
+    await port.call('PATCH', '/v1/blueprints/service', { mirrorProperties: { teamId: { path: 'team.$identifier' } } });
+    const squad = await port.call('GET', '/v1/blueprints/squad/entities/platform');
+    expect(squad.body.entity.properties.services).toBe(emulator.entities('service').filter((e) => e.relations['team'] === 'platform').length);
+    const found = await search([{ property: '$identifier', operator: '=', value: 's3' }], 'and', '?include=properties');
+    expect(found.body.entities[0].properties.teamId).toBe('platform');
+    const bare = await search([{ property: '$identifier', operator: '=', value: 's3' }], 'and', '?exclude_calculated_properties=true');
+    expect(bare.body.entities[0].properties.teamId).toBeUndefined();
+    expect(emulator.entity('service', 's3')?.properties['teamId']).toBeUndefined();
+  });
+
   test('bad queries get 422 naming the problem', async () => {
     const unknown = await port.call('POST', '/v1/entities/search', { combinator: 'and', rules: [{ property: 'x', operator: 'resembles', value: 1 }] });
     expect(unknown.status).toBe(422);

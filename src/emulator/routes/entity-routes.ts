@@ -3,10 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { blueprintInUse } from '../blueprint-validator.js';
 import type { EmulatorContext } from '../context.js';
 import { createWriteBatch, planDelete, type WriteFlags } from '../entity-writer.js';
+import { withComputedProperties } from '../computed.js';
 import { isPlainObject } from '../identifiers.js';
 import { invalidRequest, notFound, PortApiError } from '../port-error.js';
 import { entityJson, projectEntity } from '../projection.js';
 import type { StoreOp } from '../state.js';
+import type { StoredEntity } from '../types.js';
 import { boolParam, listParam, requireBlueprint, type Query } from './query.js';
 
 type BlueprintParams = { blueprint: string };
@@ -26,6 +28,12 @@ function writeFlags(query: Query): WriteFlags {
 
 export function registerEntityRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const state = () => ctx.persistence.state;
+  /** Adds mirror and aggregation properties unless the caller asked to leave them out. */
+  const present = (query: Query) => {
+    if (boolParam(query, 'exclude_calculated_properties', false)) return (entity: StoredEntity) => entity;
+    const context = { state: state(), now: ctx.now() };
+    return (entity: StoredEntity) => withComputedProperties(context, entity);
+  };
   const batchFor = (request: FastifyRequest) =>
     createWriteBatch({
       state: state(),
@@ -74,7 +82,8 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: EmulatorContext)
   app.get<{ Params: BlueprintParams; Querystring: Query }>('/v1/blueprints/:blueprint/entities', async (request) => {
     const blueprint = requireBlueprint(state(), request.params.blueprint);
     const projection = { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') };
-    const entities = [...(state().entities.get(blueprint.identifier)?.values() ?? [])].map((entity) => projectEntity(entity, projection));
+    const full = present(request.query);
+    const entities = [...(state().entities.get(blueprint.identifier)?.values() ?? [])].map((entity) => projectEntity(full(entity), projection));
     return { ok: true, entities };
   });
 
@@ -87,7 +96,8 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: EmulatorContext)
     const blueprint = requireBlueprint(state(), request.params.blueprint);
     const entity = state().entities.get(blueprint.identifier)?.get(request.params.entity);
     if (entity === undefined) throw notFound(`entity "${request.params.entity}" of blueprint "${blueprint.identifier}" does not exist`);
-    return { ok: true, entity: projectEntity(entity, { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') }) };
+    const projection = { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') };
+    return { ok: true, entity: projectEntity(present(request.query)(entity), projection) };
   });
 
   // PATCH merges into an existing entity, PUT replaces one; both 404 when it is missing.

@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import { isPlainObject } from '../identifiers.js';
 import { invalidRequest } from '../port-error.js';
+import { withComputedProperties } from '../computed.js';
 import { projectEntity } from '../projection.js';
 import { searchEntities } from '../search.js';
 import type { StoredEntity } from '../types.js';
-import { listParam, requireBlueprint, type Query } from './query.js';
+import { boolParam, listParam, requireBlueprint, type Query } from './query.js';
 
 const PAGE_DEFAULT = 200;
 const PAGE_MAX = 1000;
@@ -54,12 +55,19 @@ function readStringList(value: unknown, where: string): string[] | undefined {
 export function registerSearchRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const state = () => ctx.persistence.state;
   const searchCtx = () => ({ state: state(), now: ctx.now() });
+  /** Adds mirror and aggregation properties unless the caller asked to leave them out. */
+  const present = (query: Query) => {
+    if (boolParam(query, 'exclude_calculated_properties', false)) return (entity: StoredEntity) => entity;
+    const context = searchCtx();
+    return (entity: StoredEntity) => withComputedProperties(context, entity);
+  };
 
   app.post<{ Querystring: Query }>('/v1/entities/search', async (request) => {
     const found = searchEntities(searchCtx(), request.body);
     const projection = { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') };
     const matchingBlueprints = [...new Set(found.map((entity) => entity.blueprint))];
-    return { ok: true, matchingBlueprints, entities: found.map((entity) => projectEntity(entity, projection)) };
+    const full = present(request.query);
+    return { ok: true, matchingBlueprints, entities: found.map((entity) => projectEntity(full(entity), projection)) };
   });
 
   app.post<{ Params: { blueprint: string }; Querystring: Query }>('/v1/blueprints/:blueprint/entities/search', async (request) => {
@@ -74,7 +82,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: EmulatorContext)
     const limit = readLimit(body['limit'], PAGE_MAX, PAGE_DEFAULT, 'body/limit');
     const { items, next } = page(found, decodeCursor(body['from'], 'body/from'), limit);
     const projection = { include: readStringList(body['include'], 'body/include'), exclude: readStringList(body['exclude'], 'body/exclude') };
-    return { ok: true, entities: items.map((entity) => projectEntity(entity, projection)), ...(next === undefined ? {} : { next }) };
+    const full = present(request.query);
+    return { ok: true, entities: items.map((entity) => projectEntity(full(entity), projection)), ...(next === undefined ? {} : { next }) };
   });
 
   // Internal route Ocean's stale-entity reconciliation uses: every entity, in any blueprint,
@@ -102,6 +111,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: EmulatorContext)
     }
     const { items, next } = page(matches, decodeCursor(body['from'], 'body/from'), limit);
     const projection = { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') };
-    return { ok: true, entities: items.map((entity) => projectEntity(entity, projection)), next: next ?? null };
+    const full = present(request.query);
+    return { ok: true, entities: items.map((entity) => projectEntity(full(entity), projection)), next: next ?? null };
   });
 }
