@@ -14,6 +14,8 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt. @default 5 */
   retries?: number;
+  /** First backoff delay; doubles per attempt up to 30 s, with 10% jitter. @default 1000 */
+  backoffBaseMs?: number;
   userAgent?: string;
 }
 
@@ -36,7 +38,13 @@ export function createHttpClient(options: HttpClientOptions): Got {
       limit: options.retries ?? 5,
       statusCodes: [408, 429, 500, 502, 503, 504, 521, 522, 524],
       maxRetryAfter: 60_000,
-      backoffLimit: 30_000,
+      calculateDelay: ({ attemptCount, computedValue, retryAfter }) => {
+        // got's computedValue is 0 when the error is not retryable or attempts are exhausted.
+        if (computedValue === 0) return 0;
+        if (retryAfter !== undefined) return retryAfter;
+        const base = Math.min((options.backoffBaseMs ?? 1000) * 2 ** (attemptCount - 1), 30_000);
+        return base * (0.9 + Math.random() * 0.2);
+      },
     },
     hooks: {
       beforeRequest: [
