@@ -25,3 +25,9 @@ export type {
   SearchQueryMapping,
   SearchRuleMapping,
 } from './types.js';
+export {
+  blueprintIdOf,
+  classifyMisconfigurations,
+  type BlueprintRequirements,
+  type MisconfigurationReport,
+} from './misconfigurations.js';
