@@ -295,7 +295,7 @@ export class Integration {
     } catch (error) {
       controller.abort(error);
       if (isMarinaError(error)) throw error;
-      throw new MarinaError('PLUGIN_SETUP_FAILED', `setup of plugin "${plugin.type}" threw: ${describeError(error)}`, { cause: error, details: { integration: this.identifier } });
+      throw new MarinaError('PLUGIN_SETUP_FAILED', `setup of plugin "${plugin.type}" threw`, { cause: error, details: { integration: this.identifier } });
     } finally {
       clearTimeout(timer);
       endTimer();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createPluginConfigValidator, type PluginConfigValidator } from '../config/plugin-config.js';
 import { readPluginSpec, sensitiveKeys, specToConfigSchema, type PluginSpec } from '../config/plugin-spec.js';
 import { formatProblems } from '../config/problems.js';
-import { describeError, MarinaError } from '../errors.js';
+import { MarinaError } from '../errors.js';
 import { isDefinedIntegration, SDK_API_VERSION, type DefinedIntegration, type JsonSchema } from '../sdk/index.js';
 import type { ImportModule } from './import-module.js';
 
@@ -99,7 +99,7 @@ export async function loadPlugin(dir: string, options: { importModule: ImportMod
   try {
     namespace = await options.importModule(folder.entry, { fresh: options.fresh });
   } catch (error) {
-    throw new MarinaError('PLUGIN_LOAD_FAILED', `Plugin "${folder.type}" failed to import ${folder.entry}: ${describeError(error)}`, {
+    throw new MarinaError('PLUGIN_LOAD_FAILED', `Plugin "${folder.type}" failed to import ${folder.entry}`, {
       cause: error,
       details: { plugin: folder.type, file: folder.entry },
     });
