@@ -38,6 +38,7 @@ function show(o: FirstOutput): string {
 
 const scalar = fc.oneof(
   fc.constantFrom(null, true, false, 0, 1, -1, '', 'a', 'main', 'true', 'open', 'active', '2024-01-02T03:04:05Z', '2024-01-02T03:04:05.123Z', '42', 'x,y', 'A/b'),
+  fc.constantFrom('aab b', 'ab]c]', 'x\nb', 'é/b', 'B', 'a]$b', 'user[bot]', 'a\tb'),
   fc.integer({ min: -1_000_000, max: 1_000_000 }),
   fc.double({ noDefaultInfinity: true, noNaN: true, min: -1e6, max: 1e6 }),
   fc.string({ maxLength: 6 }),
@@ -117,7 +118,9 @@ const SEMANTICS = [
   '.a | has("b")', '.a | first', '.a | last', 'first(.a[]?)', '.a | add', '.a | any', '.a | all', '.a | IN("x", 1, null)', '.a | type',
   '{x: .a, y: .b}', '{(.a): .b}', '{a, b}', '[.a, .b] | .[0]', '.a as $x | .b as $y | [$x, $y]', '.a | floor', '-.a', '.a | ltrimstr("a")',
   '.a | rtrimstr("a")', '[.[] | numbers]', '.a | values', '.a[.b]', '.a | .[]?', 'env | length', '$ENV | length', '.a | error',
-  "'x' + .a", '.a | tostring | length', '"\\(.a)"', '[.a[]?] | length', '.a | .b?', '(.a | .b)?', '.a | select(.b)', '.a.b.c // empty',
+  "'x' + .a", '.a | tostring | length', '.a | test("a")', '.a | test("^A"; "i")', '.a | test("[^a-z]")', '.a | sub("a+"; "-")',
+  '.a | gsub("[A-Z]"; "_")', '.a | gsub("\\s"; "")', '.a | gsub("a*"; "-")', '.a | sub("(?<x>b)$"; "B")', '.a | gsub("(?=b)"; "^")',
+  '.a | sub("^.*?/"; "")', '.a | gsub("\\](?=[^$])"; "-")', '.a | gsub("\\.\\d+Z$"; "Z")', '.a | test("a"; "g")', '"\\(.a)"', '[.a[]?] | length', '.a | .b?', '(.a | .b)?', '.a | select(.b)', '.a.b.c // empty',
 ];
 
 describe('fast path against jq-wasm on hand-picked semantics', () => {

@@ -1,5 +1,6 @@
 import { UnsupportedJq, type BinaryOperator, type JqNode } from './ast.js';
 import { parseJq } from './parser.js';
+import { SAFE_SUBJECT, compileRegex } from './regex.js';
 import {
   Bailout,
   JqRuntimeError,
@@ -609,6 +610,8 @@ function compileNode(node: JqNode, ctx: CompileContext): Compiled {
       );
     }
     case 'call': {
+      const regex = compileRegexCall(node.name, node.args);
+      if (regex !== undefined) return regex;
       const builtin = BUILTINS[`${node.name}/${node.args.length}`];
       if (builtin === undefined) throw new UnsupportedJq(`function ${node.name}/${node.args.length}`);
       return builtin(
@@ -617,6 +620,51 @@ function compileNode(node: JqNode, ctx: CompileContext): Compiled {
       );
     }
   }
+}
+
+function literalString(node: JqNode | undefined): string {
+  if (node?.t === 'literal' && typeof node.value === 'string') return node.value;
+  throw new UnsupportedJq('regex arguments must be string literals');
+}
+
+/** test/sub/gsub with literal regex, flags and replacement, within the regex subset. */
+function compileRegexCall(name: string, args: JqNode[]): Compiled | undefined {
+  const arity = args.length;
+  if (!((name === 'test' && (arity === 1 || arity === 2)) || ((name === 'sub' || name === 'gsub') && (arity === 2 || arity === 3)))) {
+    return undefined;
+  }
+  const pattern = literalString(args[0]);
+  const isTest = name === 'test';
+  const flags = (isTest ? arity === 2 : arity === 3) ? literalString(args[arity - 1]) : '';
+  const re = compileRegex(pattern, flags.replace('g', ''));
+  const subject = (input: unknown): string => {
+    if (typeof input !== 'string') return fail(`${describe(input)} cannot be matched, as it is not a string`);
+    if (!SAFE_SUBJECT.test(input)) throw new Bailout('regex on non-ASCII or multi-line text');
+    return input;
+  };
+  if (isTest) return single((input) => re.once.test(subject(input)));
+  const replacement = literalString(args[1]);
+  const global = name === 'gsub' || flags.includes('g');
+  return single((input) => {
+    const s = subject(input);
+    if (!global) {
+      const m = re.once.exec(s);
+      if (m === null) return s;
+      if (m[0] === '') throw new Bailout('empty regex match');
+      return s.slice(0, m.index) + replacement + s.slice(m.index + m[0].length);
+    }
+    const g = re.global;
+    g.lastIndex = 0;
+    let out = '';
+    let last = 0;
+    for (let m = g.exec(s); m !== null; m = g.exec(s)) {
+      // jq and JavaScript step over empty matches differently.
+      if (m[0] === '') throw new Bailout('empty regex match');
+      out += s.slice(last, m.index) + replacement;
+      last = m.index + m[0].length;
+    }
+    return out + s.slice(last);
+  });
 }
 
 function compileIndex(node: Extract<JqNode, { t: 'index' }>, ctx: CompileContext): Compiled {
