@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'RESYNC_PAGE_TIMEOUT'
   | 'RESYNC_PLUGIN_FAILED'
   | 'RESYNC_BAD_RECORD'
+  | 'RESYNC_FAILED'
+  | 'RESYNC_DISABLED'
   // resync scheduler
   | 'SCHEDULER_UNKNOWN_ID'
   | 'SCHEDULER_DUPLICATE_ID'
