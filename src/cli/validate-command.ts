@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { HostConfig } from '../config/host-config.js';
+import { originPath, type HostConfig } from '../config/host-config.js';
 import { formatProblem, type Problem } from '../config/problems.js';
 import { describeError, isMarinaError } from '../errors.js';
 import { staticProblems } from '../host/host.js';
@@ -52,6 +52,7 @@ export async function runValidateCommand(args: string[], io: CliIo, options: { i
       const checked = plugin.validateConfig(integration.config, {
         file: integration.origin.file,
         base: [...integration.origin.path, 'config'],
+        renamePath: (path: string) => originPath(integration.origin, path),
         ...(config.document ? { document: config.document } : {}),
       });
       if (!checked.ok) problems.push(...checked.problems);

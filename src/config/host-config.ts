@@ -5,6 +5,7 @@ import { MarinaError } from '../errors.js';
 import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
 import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
+import { oceanEnvName } from './ocean-env-names.js';
 import { formatPath, formatProblems, type Problem } from './problems.js';
 import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
 
@@ -39,8 +40,8 @@ export interface IntegrationConfig {
   initializePortResources: boolean;
   /** A `file` mapping path is absolute. */
   mapping: MappingSource;
-  /** Where this integration is declared, for messages. */
-  origin: { file: string; path: (string | number)[] };
+  /** Where this integration is declared, for messages (see {@link originPath}). */
+  origin: { file: string; path: (string | number)[]; style: 'yaml' | 'ocean-env' };
 }
 
 export interface PortConnection {
@@ -138,6 +139,7 @@ export function normalise(
   baseDir: string,
   defaults: HostConfigDefaults,
   document?: SourceDocument,
+  style: 'yaml' | 'ocean-env' = 'yaml',
 ): HostConfig {
   const directories: string[] | undefined = config['plugins']?.directories;
   const result: HostConfig = {
@@ -162,7 +164,7 @@ export function normalise(
         mappingSource(integration['mapping']) === 'file'
           ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }
           : { source: 'port' },
-      origin: { file: source, path: ['integrations', index] },
+      origin: { file: source, path: ['integrations', index], style },
     })),
   };
   if (config['port']) result.port = config['port'];
@@ -220,4 +222,9 @@ export function problemsError(code: 'CONFIG_INVALID' | 'CONFIG_PARSE_FAILED' | '
 /** `mapping: { file: x }` means a file mapping; an explicit `source` wins. */
 function mappingSource(mapping: { source?: string; file?: string }): 'port' | 'file' {
   return (mapping.source as 'port' | 'file' | undefined) ?? (mapping.file === undefined ? 'port' : 'file');
+}
+
+/** How to name a path under an integration for its operator: YAML path or Ocean variable. */
+export function originPath(origin: IntegrationConfig['origin'], path: string): string {
+  return origin.style === 'ocean-env' ? oceanEnvName(path) : path;
 }

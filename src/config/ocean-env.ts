@@ -3,6 +3,7 @@ import { MarinaError } from '../errors.js';
 import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { hostConfigSchema } from './host-config-schema.js';
 import { normalise, type HostConfig, type HostConfigDefaults } from './host-config.js';
+import { oceanEnvName } from './ocean-env-names.js';
 import { formatProblems, type Problem } from './problems.js';
 
 /** What `readOceanEnv` understood, and the `OCEAN__*` variables it did not use. */
@@ -86,14 +87,14 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
   }
   const validate = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
   if (!validate(raw)) {
-    problems.push(...ajvErrorsToProblems(validate.errors, SOURCE).map((problem) => ({ ...problem, path: envName(problem.path) })));
+    problems.push(...ajvErrorsToProblems(validate.errors, SOURCE).map((problem) => ({ ...problem, path: oceanEnvName(problem.path) })));
   }
   if (problems.length > 0) {
     throw new MarinaError('CONFIG_INVALID', `Ocean environment variables have ${problems.length} problem(s):\n${formatProblems(problems)}`, {
       details: { file: SOURCE, problems },
     });
   }
-  return { config: normalise(raw, SOURCE, path.dirname(defaults.dataDir), defaults), ignored };
+  return { config: normalise(raw, SOURCE, path.dirname(defaults.dataDir), defaults, undefined, 'ocean-env'), ignored };
 }
 
 function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string } {
@@ -130,13 +131,4 @@ function objectOf(value: unknown): Record<string, any> {
 /** snake_case keys to camelCase, one level (config values themselves are left alone). */
 function camelKeys(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), item]));
-}
-
-/** `integrations[0].eventListener.type` back to `OCEAN__EVENT_LISTENER__TYPE`, for messages. */
-function envName(path: string): string {
-  const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-  const parts = path.replace(/^integrations\[0\]\.?/, 'integration.').split('.').filter(Boolean);
-  if (parts[0] === 'server' && parts[1] === 'port') return 'APPLICATION__PORT';
-  if (parts[0] === 'integration' && ['eventListener', 'scheduledResyncInterval', 'initializePortResources'].includes(parts[1] ?? '')) parts.shift();
-  return `OCEAN__${parts.map(snake).join('__')}`;
 }

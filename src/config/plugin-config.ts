@@ -13,6 +13,8 @@ export interface PluginConfigSource {
   document?: SourceDocument;
   /** Path of the `config` object in the document, e.g. `['integrations', 0, 'config']`. */
   base?: (string | number)[];
+  /** Rewrites problem paths for display (Ocean-style integrations name environment variables). */
+  renamePath?: (path: string) => string;
 }
 
 export type PluginConfigValidator = (config: unknown, source: PluginConfigSource) => PluginConfigResult;
@@ -50,7 +52,9 @@ export function createPluginConfigValidator(schema: JsonSchema): PluginConfigVal
     if (validate(value)) return { ok: true, config: value };
     const options: { document?: SourceDocument; base?: (string | number)[] } = { base: source.base ?? [] };
     if (source.document) options.document = source.document;
-    return { ok: false, problems: ajvErrorsToProblems(validate.errors, source.file, options) };
+    const problems = ajvErrorsToProblems(validate.errors, source.file, options);
+    const rename = source.renamePath;
+    return { ok: false, problems: rename ? problems.map((problem) => ({ ...problem, path: rename(problem.path) })) : problems };
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HostConfig, PortConnection } from '../config/host-config.js';
+import { originPath, type HostConfig, type PortConnection } from '../config/host-config.js';
 import { formatPath, formatProblems, type Problem } from '../config/problems.js';
 import { isMarinaError, MarinaError } from '../errors.js';
 import type { HostMetrics } from '../observability/metrics.js';
@@ -177,7 +177,7 @@ export async function staticProblems(config: HostConfig): Promise<Problem[]> {
   for (const integration of config.integrations) {
     const at = [...integration.origin.path, 'type'];
     const position = config.document?.locate(at);
-    const where = { file: integration.origin.file, path: formatPath(at), ...position };
+    const where = { file: integration.origin.file, path: originPath(integration.origin, formatPath(at)), ...position };
     const dir = findPluginDir(integration.type, config.plugins.directories);
     if (dir === undefined) {
       problems.push({ ...where, message: `unknown plugin type "${integration.type}": no folder "${integration.type}" in ${config.plugins.directories.join(', ')}` });

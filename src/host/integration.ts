@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { IntegrationConfig } from '../config/host-config.js';
+import { originPath, type IntegrationConfig } from '../config/host-config.js';
 import { formatProblems } from '../config/problems.js';
 import type { SourceDocument } from '../config/yaml-document.js';
 import { describeError, isMarinaError, MarinaError, type ErrorCode } from '../errors.js';
@@ -260,6 +260,7 @@ export class Integration {
     const checked = plugin.validateConfig(this.config.config, {
       file: this.config.origin.file,
       base: [...this.config.origin.path, 'config'],
+      renamePath: (path: string) => originPath(this.config.origin, path),
       ...(this.#deps.document ? { document: this.#deps.document } : {}),
     });
     if (!checked.ok) {

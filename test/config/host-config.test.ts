@@ -58,7 +58,7 @@ integrations:
         scheduledResyncInterval: null,
         initializePortResources: true,
         mapping: { source: 'file', file: path.join(dir, 'mapping.yml') },
-        origin: { file, path: ['integrations', 0] },
+        origin: { file, path: ['integrations', 0], style: 'yaml' },
       },
     ]);
   });

@@ -85,7 +85,7 @@ describe('bin/marina validate', () => {
     const { OCEAN__INTEGRATION__CONFIG__API_TOKEN: _token, ...withoutToken } = ocean;
     const result = marina(['validate'], withoutToken, dir);
     expect(result.code).toBe(78);
-    expect(result.stderr).toContain('integrations[0].config: missing required key "apiToken"');
+    expect(result.stderr).toContain('environment (OCEAN__* variables): OCEAN__INTEGRATION__CONFIG: missing required key "apiToken"');
   });
 
   it('rejects an unknown command and bad flags with usage and exit 2', () => {

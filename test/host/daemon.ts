@@ -13,6 +13,8 @@ export interface Daemon {
   get(route: string): Promise<any>;
   /** Polls `route` until `predicate` holds for its JSON body. */
   waitFor(route: string, predicate: (body: any) => boolean, what: string): Promise<any>;
+  /** Waits until the output contains `text` (log lines are written asynchronously). */
+  waitForOutput(text: string): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
@@ -67,6 +69,13 @@ export async function startDaemon(configFile: string, options: { env?: Record<st
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`timed out waiting for ${what}; last ${route}: ${JSON.stringify(last)}\n--- daemon output ---\n${output}`);
+    },
+    async waitForOutput(text) {
+      const deadline = Date.now() + 15_000;
+      while (!output.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for output ${JSON.stringify(text)}\n--- daemon output ---\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

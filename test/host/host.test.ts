@@ -102,6 +102,22 @@ integrations:
   });
 });
 
+describe('disabled integrations', () => {
+  it('are listed as stopped and never set up', async () => {
+    const t = createTestHost(`
+integrations:
+  - identifier: off
+    type: good
+    enabled: false
+    config: { apiToken: x1234, markerFile: "\${MARKER}" }
+`);
+    await t.host.start();
+    expect(t.host.integration('off')?.snapshot()).toMatchObject({ status: 'stopped', enabled: false, error: null, version: null });
+    expect(t.logs.text()).not.toContain('connecting with token');
+    await t.host.stop();
+  });
+});
+
 describe('refusing to start', () => {
   it('lists an unknown plugin type and a plugin folder without a spec, with file and path', async () => {
     const t = createTestHost(`

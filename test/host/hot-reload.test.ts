@@ -119,9 +119,10 @@ integrations:
   it('left the other integration alone, and never logged the secret', async () => {
     const steady = await daemon.get('/api/integrations/steady');
     expect(steady).toMatchObject({ status: 'running', reloads: 0, error: null });
-    expect(daemon.output()).toContain('alpha 5.0.0 set up with [REDACTED]');
+    await daemon.waitForOutput('alpha 5.0.0 set up with [REDACTED]');
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    // After the exit every line has been flushed.
     expect(daemon.output()).not.toContain(SECRET);
     expect(daemon.output()).not.toContain('test-secret-value');
-    expect(await daemon.stop('SIGTERM')).toBe(0);
   });
 });

@@ -29,7 +29,7 @@ function createIntegration() {
     scheduledResyncInterval: null,
     initializePortResources: true,
     mapping: { source: 'port' },
-    origin: { file: 'marina.yaml', path: ['integrations', 0] },
+    origin: { file: 'marina.yaml', path: ['integrations', 0], style: 'yaml' },
   };
   const integration = new Integration({
     config,
