@@ -37,6 +37,7 @@ function show(o: FirstOutput): string {
 }
 
 const scalar = fc.oneof(
+  fc.constantFrom(null, false, true, 0, ''),
   fc.constantFrom(null, true, false, 0, 1, -1, '', 'a', 'main', 'true', 'open', 'active', '2024-01-02T03:04:05Z', '2024-01-02T03:04:05.123Z', '42', 'x,y', 'A/b'),
   fc.constantFrom('aab b', 'ab]c]', 'x\nb', 'é/b', 'B', 'a]$b', 'user[bot]', 'a\tb'),
   fc.integer({ min: -1_000_000, max: 1_000_000 }),
@@ -133,6 +134,56 @@ describe('fast path against jq-wasm on hand-picked semantics', () => {
     const byProgram = new Map(mismatches.map((m) => [m.slice(0, m.indexOf(' on ')), m]));
     expect([...byProgram.values()]).toEqual([]);
     // Most pairs must really exercise the fast path, not only its bailouts.
+    expect(checked).toBeGreaterThan(programs.length * records.length * 0.5);
+  });
+});
+
+/** Random programs from the fast path's grammar, so combinations nobody thought of are tried too. */
+function programArbitrary(): fc.Arbitrary<string> {
+  const leaf = fc.constantFrom(
+    '.', '.a', '.b', '.c', '.a.b', '.a[0]', '.["a"]', '.a[]?', '.b?', '.c[1:]', '.a.b?', '.[]?', '$ENV',
+    'null', 'true', 'false', '0', '1', '-2', '1.5', '"x"', '""', '[]', '{}', '[1,"a",null]', '"a,b"',
+    'null', 'false', '.a', '.b', '(.a, .b)', '(.a, .b)', 'empty', '[.a, .b]',
+  );
+  const { e } = fc.letrec<{ e: string }>((tie) => ({
+    e: fc.oneof(
+      { maxDepth: 3, depthSize: 'small', withCrossShrink: true },
+      { arbitrary: leaf, weight: 10 },
+      {
+        arbitrary: fc
+          .tuple(tie('e'), fc.constantFrom('//', '//', '+', '-', '*', '/', '%', '==', '!=', '<', '>=', 'and', 'or', '|', ','), tie('e'))
+          .map(([a, op, b]) => `(${a}) ${op} (${b})`),
+        weight: 6,
+      },
+      {
+        arbitrary: fc
+          .tuple(tie('e'), fc.constantFrom('tostring', 'tojson', 'length', 'not', 'tonumber', 'ascii_downcase', 'keys', 'add', 'any', 'all', 'type', 'first', 'last', 'floor', 'values', 'join(",")', 'split(",")', 'has("a")', 'has(0)', 'startswith("a")', 'ltrimstr("a")', 'test("a")', 'gsub("a"; "b")', '.[0]', '.a', '.[]', '.[]?', '-(.)', '.[1:]'))
+          .map(([a, f]) => `(${a}) | ${f}`),
+        weight: 5,
+      },
+      { arbitrary: tie('e').map((a) => `[${a}]`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `{x: (${a}), "y": (${b})}`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e'), tie('e')).map(([a, b, c]) => `if (${a}) then (${b}) else (${c}) end`), weight: 2 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `if (${a}) then (${b}) end`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a}) | select(${b})`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a}) | map(${b})`), weight: 1 },
+      { arbitrary: tie('e').map((a) => `(${a})?`), weight: 1 },
+      { arbitrary: tie('e').map((a) => `"s\\(${a})t"`), weight: 1 },
+      { arbitrary: tie('e').map((a) => `first(${a})`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a}) as $v | (${b}) | [$v, .]`), weight: 1 },
+      { arbitrary: fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a}) | IN(${b})`), weight: 1 },
+    ),
+  }));
+  return e;
+}
+
+describe('fast path against jq-wasm on generated programs', () => {
+  test('random programs of the supported grammar on generated records', async () => {
+    const programs = [...new Set(fc.sample(programArbitrary(), { numRuns: 800, seed: 7 }))];
+    const records = fc.sample(recordArbitrary(['a', 'b', 'c']), { numRuns: 30, seed: 11 });
+    const { checked, mismatches } = await compare(programs, records);
+    const byProgram = new Map(mismatches.map((m) => [m.slice(0, m.indexOf(' on ')), m]));
+    expect([...byProgram.values()]).toEqual([]);
     expect(checked).toBeGreaterThan(programs.length * records.length * 0.5);
   });
 });
