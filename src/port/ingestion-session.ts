@@ -69,6 +69,8 @@ export interface ReconciliationReport {
   protected: number;
   deleted: number;
   deleteFailed: number;
+  /** Deleted entities per blueprint, so callers can attribute deletions to mapping blocks. */
+  deletedByBlueprint: Record<string, number>;
 }
 
 export interface ResyncOutcome {
@@ -354,6 +356,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       protected: 0,
       deleted: 0,
       deleteFailed: 0,
+      deletedByBlueprint: {},
     };
     if (!verdict.allowed) {
       if (verdict.reason === 'threshold') logger.warn({ ownedBefore: denominator, stale: stale.size, threshold: mapping.entityDeletionThreshold ?? 0.9 }, verdict.detail);
@@ -428,6 +431,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
             ...signalOption,
           });
           report.deleted += result.deleted.length;
+          if (result.deleted.length > 0) report.deletedByBlueprint[blueprint] = (report.deletedByBlueprint[blueprint] ?? 0) + result.deleted.length;
           report.deleteFailed += result.failed.length;
           if (result.deleted.length > 0) logger.info({ blueprint, identifiers: result.deleted, count: result.deleted.length }, 'Deleted stale entities');
           for (const failure of result.failed) logger.warn({ blueprint, identifier: failure.identifier, reason: failure.message }, 'Could not delete a stale entity');
@@ -438,7 +442,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
 }
 
 function emptyReport(verdict: ReconciliationReport['verdict'], detail: string): ReconciliationReport {
-  return { performed: false, verdict, detail, ownedBefore: 0, stale: 0, protected: 0, deleted: 0, deleteFailed: 0 };
+  return { performed: false, verdict, detail, ownedBefore: 0, stale: 0, protected: 0, deleted: 0, deleteFailed: 0, deletedByBlueprint: {} };
 }
 
 /** Wraps the client to count this session's logical requests. */

@@ -59,6 +59,16 @@ describe('rate budget', () => {
     expect(done).toBe(5);
   });
 
+  it('gives the next token to a live request ahead of waiting resync requests', async () => {
+    const budget = createRateBudget({ concurrency: 50, limits: { overrides: { entities: { limit: 50, burst: 1, periodSeconds: 1 } } } });
+    const order: string[] = [];
+    const resync = Array.from({ length: 5 }, (_, i) => budget.run({ integration: 'big', family: 'entities' }, async () => void order.push(`r${i}`)));
+    for (let i = 0; i < 3; i++) await tick();
+    const live = budget.run({ integration: 'small', family: 'entities', lane: 'live' }, async () => void order.push('live'));
+    await Promise.all([...resync, live]);
+    expect(order).toEqual(['r0', 'live', 'r1', 'r2', 'r3', 'r4']);
+  });
+
   it('pauses a family after a 429 and counts 429s', async () => {
     let clock = 1_000_000;
     const budget = createRateBudget({ now: () => clock, limits: false });

@@ -1,6 +1,5 @@
 import PQueue from 'p-queue';
 import { parseWaitHeader } from './retry-policy.js';
-import { sleep } from './sleep.js';
 import { PORT_PUBLISHED_LIMITS, type RouteFamily, type RouteLimit } from './route-family.js';
 
 /**
@@ -63,6 +62,16 @@ interface Bucket {
   ratePerMs: number;
   refilledAt: number;
   pausedUntil: number;
+  waiters: Waiter[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Waiter {
+  priority: number;
+  resolve(): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort?: () => void;
 }
 
 const LANE_PRIORITY = { live: 1, resync: 0 } as const;
@@ -82,12 +91,12 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
     if (bucket === undefined) {
       const limits = options.limits ?? {};
       if (limits === false) {
-        bucket = { tokens: Infinity, capacity: Infinity, ratePerMs: Infinity, refilledAt: now(), pausedUntil: 0 };
+        bucket = { tokens: Infinity, capacity: Infinity, ratePerMs: Infinity, refilledAt: now(), pausedUntil: 0, waiters: [], timer: undefined };
       } else {
         const scale = limits.scale ?? 1;
         const base = limits.overrides?.[family] ?? PORT_PUBLISHED_LIMITS[family];
         const capacity = Math.max(1, base.burst * scale);
-        bucket = { tokens: capacity, capacity, ratePerMs: (base.limit * scale) / (base.periodSeconds * 1000), refilledAt: now(), pausedUntil: 0 };
+        bucket = { tokens: capacity, capacity, ratePerMs: (base.limit * scale) / (base.periodSeconds * 1000), refilledAt: now(), pausedUntil: 0, waiters: [], timer: undefined };
       }
       buckets.set(family, bucket);
     }
@@ -104,22 +113,53 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
     bucket.refilledAt = at;
   }
 
-  async function takeToken(family: RouteFamily, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Waits for a token of `family`. Waiters are served in order (live lane first, then arrival)
+   * by one timer per bucket, so a live event is next in line for a token instead of racing a
+   * resync's dozens of waiters for it.
+   */
+  function takeToken(family: RouteFamily, priority: number, signal: AbortSignal | undefined): Promise<void> {
     const bucket = bucketFor(family);
-    for (;;) {
-      signal?.throwIfAborted();
-      refill(bucket);
-      const pausedFor = bucket.pausedUntil - now();
-      if (pausedFor > 0) {
-        await sleep(pausedFor, signal);
-        continue;
-      }
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
         return;
       }
-      await sleep(Math.max(1, Math.ceil((1 - bucket.tokens) / bucket.ratePerMs)), signal);
+      const waiter: Waiter = { priority, resolve, reject, signal };
+      const at = bucket.waiters.findIndex((other) => other.priority < priority);
+      if (at === -1) bucket.waiters.push(waiter);
+      else bucket.waiters.splice(at, 0, waiter);
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          const index = bucket.waiters.indexOf(waiter);
+          if (index !== -1) bucket.waiters.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      pump(bucket);
+    });
+  }
+
+  function pump(bucket: Bucket): void {
+    if (bucket.timer !== undefined) {
+      clearTimeout(bucket.timer);
+      bucket.timer = undefined;
     }
+    refill(bucket);
+    const at = now();
+    while (bucket.waiters.length > 0 && bucket.pausedUntil <= at && bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      const waiter = bucket.waiters.shift()!;
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+    }
+    if (bucket.waiters.length === 0) return;
+    const waitMs = bucket.pausedUntil > at ? bucket.pausedUntil - at : Math.ceil((1 - bucket.tokens) / bucket.ratePerMs);
+    bucket.timer = setTimeout(() => {
+      bucket.timer = undefined;
+      pump(bucket);
+    }, Math.max(1, waitMs));
   }
 
   function laneFor(integration: string): PQueue {
@@ -138,7 +178,7 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
       const result = await laneFor(job.integration).add(
         () =>
           shared.add(async () => {
-            await takeToken(job.family, job.signal);
+            await takeToken(job.family, priority, job.signal);
             sent += 1;
             return task();
           }, queueOptions),
@@ -154,6 +194,7 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
         throttled += 1;
         const retryAfter = parseWaitHeader(header(headers, 'retry-after'), at);
         bucket.pausedUntil = Math.max(bucket.pausedUntil, at + (retryAfter ?? reset ?? 1000));
+        if (bucket.waiters.length > 0) pump(bucket);
         return;
       }
       const remaining = numberHeader(headers, 'x-ratelimit-remaining');
@@ -171,6 +212,7 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
       // (`x-ratelimit-reset` says when the bucket is full again, not when one request is
       // allowed, so it is no reason to pause.)
       if (remaining < bucket.tokens) bucket.tokens = Math.max(0, remaining);
+      if (bucket.waiters.length > 0) pump(bucket);
     },
     snapshot() {
       let queued = shared.size;

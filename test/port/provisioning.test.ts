@@ -28,7 +28,7 @@ describe('provisioning against the emulator', () => {
     };
     const report = await provisionIntegration(fixture.client, fixture.identity, { resources, initializePortResources: true });
     expect(report).toMatchObject({ integrationCreated: true, blueprintsCreated: ['repo', 'owner'] });
-    const repo = fixture.emulator.blueprints().find((b) => b.identifier === 'repo') as Record<string, unknown>;
+    const repo = fixture.emulator.blueprints().find((b) => b.identifier === 'repo') as unknown as Record<string, unknown>;
     expect(repo.relations).toMatchObject({ owner: { target: 'owner' } });
     expect(repo.mirrorProperties).toMatchObject({ ownerName: { path: 'owner.name' } });
     const integration = (await fixture.client.request<{ integration: Record<string, unknown> }>({ method: 'GET', path: '/v1/integration/acme-github', integration: fixture.identity })).body.integration;
