@@ -29,7 +29,9 @@ process.on('uncaughtException', (error) => {
   process.stderr.write(`marina: uncaught exception: ${error.stack ?? String(error)}\n`);
   process.exit(EXIT.FAILURE);
 });
+let unhandledRejection: ((reason: unknown) => void) | undefined;
 process.on('unhandledRejection', (reason) => {
+  if (unhandledRejection) return unhandledRejection(reason);
   process.stderr.write(`marina: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
   process.exit(EXIT.FAILURE);
 });
@@ -42,6 +44,9 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   packageRoot,
   shutdownSignal,
+  onUnhandledRejection: (handler) => {
+    unhandledRejection = handler;
+  },
 });
 // Exit explicitly: a plugin may leave timers or sockets open, and `start` has already drained
 // and closed everything it owns by now.

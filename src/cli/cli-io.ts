@@ -12,6 +12,12 @@ export interface CliIo {
   packageRoot: string;
   /** Resolves with the signal name on the first SIGTERM or SIGINT. */
   shutdownSignal: Promise<string>;
+  /**
+   * Installs the handler for promise rejections nobody handled (typically a plugin's background
+   * task). Without one, main prints them and exits; `start` logs them instead, redacted, so
+   * one plugin's stray promise cannot bring down every integration.
+   */
+  onUnhandledRejection(handler: (reason: unknown) => void): void;
 }
 
 export function writeLine(stream: NodeJS.WritableStream, text: string): void {

@@ -39,6 +39,7 @@ export async function runStartCommand(args: string[], io: CliIo, options: { impo
   const { config } = resolved;
   const redactor = createSecretRedactor();
   const logger = createLogger({ level: config.log.level, redactor });
+  io.onUnhandledRejection((reason) => logger.error({ err: reason }, 'unhandled promise rejection (often a plugin background task); the host keeps running'));
   const version = await readVersion(io.packageRoot);
   logger.info({ version, config: config.source }, 'marina starting');
   if (resolved.ignoredOceanSettings.length > 0) {

@@ -88,6 +88,14 @@ describe('bin/marina validate', () => {
     expect(result.stderr).toContain('environment (OCEAN__* variables): OCEAN__INTEGRATION__CONFIG: missing required key "apiToken"');
   });
 
+  it('start refuses an invalid config with the same messages and exit 78', () => {
+    const file = path.join(dir, 'start-bad.yaml');
+    writeFileSync(file, 'server: { port: 0 }\nport: { clientId: a, clientSecret: b }\nplugins: { directories: [plugins] }\nintegrations:\n  - identifier: x\n    type: nowhere\n');
+    const result = marina(['start', '--config', file]);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(`${file}:6:11: integrations[0].type: unknown plugin type "nowhere"`);
+  });
+
   it('rejects an unknown command and bad flags with usage and exit 2', () => {
     expect(marina(['sail-away'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "sail-away"') });
     expect(marina(['validate', '--nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: marina validate') });

@@ -52,6 +52,12 @@ describe('hot reload (spawned daemon)', () => {
     // JavaScript plugins are ES modules: the folder says so, as a plugin repository would.
     writeFileSync(path.join(plugins, 'package.json'), '{ "type": "module" }\n');
     cpSync(path.join(fixturePlugins, 'good'), path.join(plugins, 'good'), { recursive: true });
+    // A plugin that leaves a rejected promise behind: the daemon must log it and run on.
+    cpSync(path.join(fixturePlugins, 'good', '.port'), path.join(plugins, 'stray', '.port'), { recursive: true });
+    writeFileSync(
+      path.join(plugins, 'stray', 'index.js'),
+      "export default { apiVersion: 1, type: 'stray', setup({ config }) { setTimeout(() => Promise.reject(new Error(`stray failure with ${config.apiToken}`)), 10); return { resync: {} }; } };\n",
+    );
     writeAlpha(alphaSource('1.0.0'));
     const config = path.join(dir, 'marina.yaml');
     writeFileSync(
@@ -67,6 +73,9 @@ integrations:
   - identifier: steady
     type: good
     config: { apiToken: steady-token-1234 }
+  - identifier: stray
+    type: stray
+    config: { apiToken: stray-token-5678 }
 `,
     );
     daemon = await startDaemon(config, { env: { ALPHA_TOKEN: SECRET } });
@@ -116,6 +125,12 @@ integrations:
     expect(state).toMatchObject({ version: '5.0.0', error: null });
   });
 
+  it('logs a plugin’s unhandled rejection, redacted, and keeps running', async () => {
+    await daemon.waitForOutput('unhandled promise rejection');
+    expect(await daemon.get('/api/integrations/stray')).toMatchObject({ status: 'running' });
+    expect(daemon.output()).toContain('stray failure with [REDACTED]');
+  });
+
   it('left the other integration alone, and never logged the secret', async () => {
     const steady = await daemon.get('/api/integrations/steady');
     expect(steady).toMatchObject({ status: 'running', reloads: 0, error: null });
@@ -124,5 +139,6 @@ integrations:
     // After the exit every line has been flushed.
     expect(daemon.output()).not.toContain(SECRET);
     expect(daemon.output()).not.toContain('test-secret-value');
+    expect(daemon.output()).not.toContain('stray-token-5678');
   });
 });
