@@ -2,8 +2,10 @@
  * The process entry point and the only module that touches `process`: it turns argv, env,
  * streams and signals into plain arguments for the CLI, and the CLI's result into an exit code.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as util from 'node:util';
 import { runCli } from './cli/run-cli.js';
 import { EXIT } from './cli/exit-codes.js';
 
@@ -36,8 +38,19 @@ process.on('unhandledRejection', (reason) => {
   process.exit(EXIT.FAILURE);
 });
 
+/**
+ * Like Ocean, read `./.env` when there is one; variables already in the environment win. The
+ * result is passed down as a plain object: process.env itself is left untouched.
+ */
+function environment(): Record<string, string | undefined> {
+  const file = path.join(process.cwd(), '.env');
+  const parseEnv = (util as { parseEnv?: (text: string) => Record<string, string> }).parseEnv;
+  if (!existsSync(file) || parseEnv === undefined) return process.env;
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
+}
+
 const code = await runCli(process.argv.slice(2), {
-  env: process.env,
+  env: environment(),
   cwd: process.cwd(),
   stdin: process.stdin,
   stdout: process.stdout,

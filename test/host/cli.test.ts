@@ -82,6 +82,10 @@ describe('bin/marina validate', () => {
       MARINA_PLUGIN_DIRS: plugins,
     };
     expect(marina(['validate'], ocean, dir)).toMatchObject({ code: 0, stdout: 'environment (OCEAN__* variables): OK (1 integration)\n' });
+    // The same settings from an Ocean `.env` file in the working directory.
+    const envDir = mkdtempSync(path.join(tmpdir(), 'marina-dotenv-'));
+    writeFileSync(path.join(envDir, '.env'), Object.entries(ocean).map(([key, value]) => `${key}=${value}`).join('\n'));
+    expect(marina(['validate'], {}, envDir)).toMatchObject({ code: 0, stdout: 'environment (OCEAN__* variables): OK (1 integration)\n' });
     const { OCEAN__INTEGRATION__CONFIG__API_TOKEN: _token, ...withoutToken } = ocean;
     const result = marina(['validate'], withoutToken, dir);
     expect(result.code).toBe(78);
