@@ -282,6 +282,21 @@ properties:
     expect(result.counts).toMatchObject({ mapped: 1, filtered: 1 });
   });
 
+  test('Date values are seen as their ISO strings, as Ocean converts datetimes', async () => {
+    const r = simple(`identifier: .id
+blueprint: '"b"'
+properties:
+  when: .when
+  length: .when | length
+  first: .dates[0]
+  all: .dates`);
+    const result = await engine().mapPage(r, [{ id: 'a', when: new Date(0), dates: [new Date(86_400_000)] }, { id: 'b', when: 'x', dates: [] }]);
+    expect(JSON.parse(JSON.stringify(result.passed))).toEqual([
+      { identifier: 'a', blueprint: 'b', properties: { when: '1970-01-01T00:00:00.000Z', length: 24, first: '1970-01-02T00:00:00.000Z', all: ['1970-01-02T00:00:00.000Z'] } },
+      { identifier: 'b', blueprint: 'b', properties: { when: 'x', length: 1, first: null, all: [] } },
+    ]);
+  });
+
   test('100 items keep their order', async () => {
     const r = simple(`identifier: .id | tostring
 blueprint: '"b"'

@@ -9,6 +9,7 @@ import {
   compareStrings,
   compareValues,
   describe,
+  isPlainObject,
   isTruthy,
   toJson,
   toStringValue,
@@ -200,7 +201,7 @@ function indexValue(target: unknown, key: unknown): unknown {
   if (typeof key === 'string') {
     if (target === null) return null;
     if (typeOf(target) === 'object') {
-      return Object.hasOwn(target as object, key) ? (target as Record<string, unknown>)[key] : null;
+      return Object.hasOwn(target as object, key) ? jsonValue((target as Record<string, unknown>)[key]) : null;
     }
     return fail(`Cannot index ${typeOf(target)} with "${key}"`);
   }
@@ -209,7 +210,7 @@ function indexValue(target: unknown, key: unknown): unknown {
     if (Array.isArray(target)) {
       if (!Number.isInteger(key)) throw new Bailout('fractional index');
       const i = key < 0 ? target.length + key : key;
-      return i >= 0 && i < target.length ? target[i] : null;
+      return i >= 0 && i < target.length ? jsonValue(target[i]) : null;
     }
     return fail(`Cannot index ${typeOf(target)} with number`);
   }
@@ -232,15 +233,22 @@ function sliceValue(target: unknown, from: unknown, to: unknown): unknown {
   return fail(`Cannot index ${typeOf(target)} with object`);
 }
 
+/** Values taken out of a record whole must be JSON values, or jq (which sees their JSON) decides. */
+function jsonValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !isPlainObject(v)) throw new Bailout('non-JSON value');
+  return v;
+}
+
 function iterate(target: unknown, emit: Emit): void {
   if (Array.isArray(target)) {
-    for (const x of target) emit(x);
+    for (const x of target) emit(jsonValue(x));
     return;
   }
   if (typeOf(target) === 'object') {
     const keys = Object.keys(target as object);
     checkKeyOrder(keys);
-    for (const k of keys) emit((target as Record<string, unknown>)[k]);
+    for (const k of keys) emit(jsonValue((target as Record<string, unknown>)[k]));
     return;
   }
   fail(`Cannot iterate over ${describe(target)}`);
@@ -677,8 +685,12 @@ function compileIndex(node: Extract<JqNode, { t: 'index' }>, ctx: CompileContext
       const get = target.get;
       const field = (t: unknown): unknown => {
         if (typeof t === 'object' && t !== null && !Array.isArray(t)) {
+          if (!isPlainObject(t)) throw new Bailout('non-JSON value');
           const v = (t as Record<string, unknown>)[k];
-          return v === undefined ? null : v;
+          if (v === undefined) return null;
+          // A Date (or other non-JSON object) handed out whole would differ from jq's string.
+          if (typeof v === 'object' && v !== null && !Array.isArray(v) && !isPlainObject(v)) throw new Bailout('non-JSON value');
+          return v;
         }
         return t === null ? null : fail(`Cannot index ${typeOf(t)} with "${k}"`);
       };

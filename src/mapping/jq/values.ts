@@ -17,6 +17,16 @@ export class Bailout extends Error {
 
 export type JqType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
+/**
+ * Records should be JSON values, but a plugin may hand over a Date (Ocean turns datetimes into
+ * ISO strings before jq sees them) or another non-JSON value. jq-wasm sees what JSON.stringify
+ * makes of it; the fast path leaves such records to jq rather than guess.
+ */
+export function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 export function typeOf(v: unknown): JqType {
   if (v === null) return 'null';
   switch (typeof v) {
@@ -26,8 +36,12 @@ export function typeOf(v: unknown): JqType {
       return 'number';
     case 'string':
       return 'string';
+    case 'object':
+      if (Array.isArray(v)) return 'array';
+      if (isPlainObject(v)) return 'object';
+      throw new Bailout('non-JSON value');
     default:
-      return Array.isArray(v) ? 'array' : 'object';
+      throw new Bailout('non-JSON value');
   }
 }
 
