@@ -20,8 +20,6 @@ export interface HostMetrics {
   /** Work registered with the integration (resyncs, live events) still running. */
   inflight: Gauge<'integration'>;
   setStatus(integration: string, status: IntegrationStatusName): void;
-  /** Drops an integration's gauges (it was removed from the host). */
-  forget(integration: string): void;
 }
 
 export function createMetrics(): HostMetrics {
@@ -59,12 +57,6 @@ export function createMetrics(): HostMetrics {
     inflight,
     setStatus(integration, status) {
       for (const candidate of INTEGRATION_STATUSES) integrationStatus.set({ integration, status: candidate }, candidate === status ? 1 : 0);
-    },
-    forget(integration) {
-      // Counters keep their history (a removed integration's loads still happened).
-      inflight.remove({ integration });
-      setupDuration.remove({ integration });
-      for (const status of INTEGRATION_STATUSES) integrationStatus.remove({ integration, status });
     },
   };
 }

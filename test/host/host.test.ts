@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MarinaError } from '../../src/errors.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createTestHost, type TestHost } from './host-test-support.js';
+import { createTestHost, fixturePlugins, type TestHost } from './host-test-support.js';
 
 const SECRET = 'tok-9f8e7d6c5b4a';
 
@@ -184,5 +184,14 @@ integrations:
     release();
     expect(clean).toBe(false);
     expect(t.logs.text()).toContain('in-flight work did not stop before the deadline');
+  });
+});
+
+describe('plugin discovery', () => {
+  it('finds plugin folders by entry file or .port folder, first directory winning', async () => {
+    const { discoverPlugins } = await import('../../src/host/plugin-loader.js');
+    const found = discoverPlugins([fixturePlugins, path.join(fixturePlugins, '..')]);
+    expect([...found.keys()].sort()).toEqual(['broken-syntax', 'good', 'no-spec', 'slow-close', 'throws-in-setup', 'wrong-export']);
+    expect(found.get('good')).toBe(path.join(fixturePlugins, 'good'));
   });
 });
