@@ -3,6 +3,8 @@
  * 2 KB, 42 keys each) with a 10-expression mapping (the setup of jq-engines.md), against the jq
  * CLI over the whole array and a hand-written JS function (the physical limit). Prints records/s,
  * the longest event-loop stall of each Marina run, and the ratios the issue sets as goals.
+ * Environment: BENCH_RECORDS (default 20000), BENCH_WORKERS (jq-wasm threads), BENCH_VERBOSE=1
+ * (every timed pass).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -221,7 +223,7 @@ const check = (name: string, entities: unknown[]): void => {
 
 const marina = await runMarina('auto', records);
 check('marina (default)', marina.entities);
-const wasm = process.env.BENCH_ONLY_DEFAULT ? marina : await runMarina('jq-wasm', records);
+const wasm = await runMarina('jq-wasm', records);
 check('marina (jq-wasm only)', wasm.entities);
 const cli = await runJqCli(records);
 if (cli) check('jq CLI', cli.entities);
