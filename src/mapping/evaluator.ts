@@ -110,7 +110,9 @@ export function createEvaluator(options: EvaluatorOptions): Evaluator {
     if (compileError !== undefined) {
       // The wrapper shifts line and column numbers; jq's message for the bare text is clearer.
       // (Without the prologue: jq-wasm's own environment is a stub, so nothing can leak.)
-      compileError = (await pool.check(program)) ?? compileError;
+      // If only the wrapped text fails, keep jq's first line: the rest quotes the program,
+      // whose prologue holds the environment when the operator allows it.
+      compileError = (await pool.check(program)) ?? compileError.split('\n')[0]!;
     }
     let fast: FastProgram | undefined;
     if (compileError === undefined && engine === 'auto') {
