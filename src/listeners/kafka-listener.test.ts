@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { isMarinaError } from '../errors.js';
-import { startKafkaBroker, type KafkaBroker } from '../../test/support/kafka-broker/index.js';
+import { startKafkaBroker, testTlsCertificate, type KafkaBroker } from '../../test/support/kafka-broker/index.js';
 import { createKafkaListener, type KafkaListener, type KafkaListenerOptions, type KafkaResyncReason } from './kafka-listener.js';
 
 const PASSWORD = 'Sup3r-S3cret-kafka-pw';
@@ -190,6 +190,21 @@ test('a rejected request is retried by the running consumer after the retry dela
   await eventually(() => broker.committedOffset('org_1.github.github-acme', 'org_1.change.log', 0) === '1');
   expect(calls).toHaveLength(2);
   expect(calls[1]).toEqual(calls[0]);
+});
+
+test('SASL SCRAM-SHA-512 over TLS, as Port runs it, delivers the request', async () => {
+  const tlsBroker = await startKafkaBroker({ sasl: SASL, tls: testTlsCertificate() });
+  try {
+    const github = recorder();
+    const listener = listen({ brokers: tlsBroker.brokers, ssl: { ca: [testTlsCertificate().cert] }, onResyncRequested: github.onResyncRequested });
+    await listener.start();
+    await tlsBroker.produce('org_1.change.log', [resyncRequest('github-acme')]);
+    await eventually(() => github.calls.length === 1);
+    await listener.stop();
+    expect(github.calls).toEqual([{ topic: 'org_1.change.log', partition: 0, offset: '0' }]);
+  } finally {
+    await tlsBroker.close();
+  }
 });
 
 test('wrong credentials fail start with KAFKA_AUTH_FAILED and no password in the error', async () => {

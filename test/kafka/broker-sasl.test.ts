@@ -1,5 +1,5 @@
 import type { SASLOptions } from 'kafkajs';
-import { startKafkaBroker, type KafkaBroker, type SaslMechanism } from '../support/kafka-broker/index.js';
+import { startKafkaBroker, testTlsCertificate, type KafkaBroker, type SaslMechanism } from '../support/kafka-broker/index.js';
 import { createTestKafka, eventually, FAST_CONSUMER } from './fast-client.js';
 
 const PASSWORD = 's3cr3t-Pa55,=word';
@@ -61,4 +61,37 @@ test('a broker without SASL refuses a client that insists on it', async () => {
   } finally {
     await broker.close();
   }
+});
+
+describe('TLS', () => {
+  let broker: KafkaBroker;
+  const { cert } = testTlsCertificate();
+  beforeEach(async () => {
+    broker = await startKafkaBroker({
+      tls: testTlsCertificate(),
+      sasl: { mechanism: 'scram-sha-512', username: 'marina', password: PASSWORD },
+    });
+  });
+  afterEach(() => broker.close());
+
+  test('SASL SCRAM-SHA-512 over TLS works for a client trusting the certificate', async () => {
+    const producer = createTestKafka(broker.brokers, {
+      ssl: { ca: [cert] },
+      sasl: { mechanism: 'scram-sha-512', username: 'marina', password: PASSWORD },
+    }).producer();
+    await producer.connect();
+    const [result] = await producer.send({ topic: 'tls', messages: [{ value: 'encrypted' }] });
+    await producer.disconnect();
+    expect(result).toMatchObject({ topicName: 'tls', partition: 0, baseOffset: '0' });
+  });
+
+  test('a client that does not trust the certificate cannot connect', async () => {
+    const producer = createTestKafka(broker.brokers, {
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'marina', password: PASSWORD },
+      retry: { retries: 0 },
+    }).producer();
+    await expect(producer.connect()).rejects.toThrow(/certificate/i);
+    await producer.disconnect();
+  });
 });

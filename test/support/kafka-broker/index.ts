@@ -4,7 +4,9 @@
  * Kafka. It keeps everything in memory and forgets it on close. Test support only: never
  * shipped, never imported from src/.
  */
-import { createServer, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { handleConnection } from './connection.js';
 import { createGroupCoordinator, type GroupSnapshot } from './group-coordinator.js';
 import type { BrokerContext } from './handlers.js';
@@ -19,6 +21,8 @@ export interface KafkaBrokerOptions {
   host?: string;
   /** When set, every connection must authenticate with exactly these credentials. */
   sasl?: SaslCredentials;
+  /** When set, the listener speaks TLS (SASL_SSL with `sasl`, SSL without). See `testTlsCertificate`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Partitions of topics created implicitly (by a metadata request or `produce`). Default 1. */
   defaultPartitions?: number;
   /** Called with protocol errors that made the broker drop a connection. Default: ignored. */
@@ -50,6 +54,15 @@ export interface KafkaBroker {
   close(): Promise<void>;
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1/localhost, valid until 2126, made for these tests
+ * only (the key is public on purpose). Clients trust it with `ssl: { ca: [cert] }`.
+ */
+export function testTlsCertificate(): { key: string; cert: string } {
+  const read = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return { key: read('localhost-key.pem'), cert: read('localhost-cert.pem') };
+}
+
 const toBuffer = (value: string | Buffer | null | undefined): Buffer | null =>
   value === null || value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
 
@@ -60,7 +73,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const sockets = new Set<Socket>();
   let closing = false;
 
-  const server = createServer();
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -72,7 +85,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   if (address === null || typeof address === 'string') throw new Error('kafka broker: no TCP address after listen');
 
   const context: BrokerContext = { nodeId: 1, host, port: address.port, store, groups, closing: () => closing };
-  server.on('connection', (socket) => {
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     handleConnection(socket, context, { sasl: options.sasl, onError: options.onError ?? (() => {}) });
