@@ -13,10 +13,31 @@
  * 2. second resync, nothing changed: Port requests per unchanged entity (goal ≤ 1/1000);
  *    reference: Ocean's change detection searches 50 identifiers per request (1/50).
  *
+ * 3. ten integrations resync ENTITIES / 10 entities each at once through one shared budget,
+ *    while an eleventh sends a one-entity live upsert every 250 ms: the same ratio and 429s for
+ *    the organization, each integration's finishing time, and the live writes' latency.
+ *
+ * 4. memory of change detection: heap per entity of the ledger (one key and one Number per
+ *    entity) for 1,000,000 listed entities, against the heap of the listed entities themselves
+ *    (what keeping whole entities would cost).
+ *
  * Environment: SCALE, ENTITIES.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startEmulator } from '../src/emulator/index.js';
-import { createIngestionSession, createPortClient, createRateBudget, PORT_PUBLISHED_LIMITS, type PortEntity, type RateBudgetOptions } from '../src/port/index.js';
+import { entityDigest } from '../src/port/entity-digest.js';
+import { createEntityLedger } from '../src/port/entity-ledger.js';
+import { refKey } from '../src/port/entity.js';
+import {
+  createIngestionSession,
+  createPortClient,
+  createRateBudget,
+  PORT_PUBLISHED_LIMITS,
+  upsertLiveEntities,
+  type PortEntity,
+  type RateBudgetOptions,
+} from '../src/port/index.js';
 
 const SCALE = Number(process.env.SCALE ?? 0.5);
 const ENTITIES = Number(process.env.ENTITIES ?? 60_000);
@@ -82,5 +103,83 @@ async function run(label: string, limits: RateBudgetOptions['limits']): Promise<
   }
 }
 
+async function shared(): Promise<void> {
+  const emulator = await startEmulator({ rateLimits: { scale: SCALE } });
+  const budget = createRateBudget({ limits: { scale: SCALE }, concurrency: 64 });
+  const client = createPortClient({ baseUrl: emulator.url, clientId: 'bench', clientSecret: 'bench', budget });
+  const owner = { identifier: 'setup', type: 'bench', version: '1.0.0' };
+  try {
+    await client.request({
+      method: 'POST',
+      path: '/v1/blueprints',
+      body: { identifier: 'service', title: 'Service', schema: { properties: { lang: { type: 'string' }, stars: { type: 'number' }, url: { type: 'string', format: 'url' } } } },
+      integration: owner,
+    });
+    const each = Math.floor(ENTITIES / 10);
+    const bulk = PORT_PUBLISHED_LIMITS.entitiesBulkUpsert;
+    const rate = Math.max(1, Math.round(bulk.limit * SCALE)) / bulk.periodSeconds;
+    const burst = Math.max(1, Math.round(bulk.burst * SCALE));
+    const floorSeconds = Math.max(0, Math.ceil(each / 20) * 10 - burst) / rate;
+    const started = performance.now();
+    let resyncing = true;
+    const latencies: number[] = [];
+    const live = (async () => {
+      const integration = { identifier: 'live-probe', type: 'bench', version: '1.0.0' };
+      for (let n = 0; resyncing; n++) {
+        const sentAt = performance.now();
+        await upsertLiveEntities(client, integration, [{ identifier: `live-${n}`, blueprint: 'service', properties: { stars: n } }]);
+        latencies.push(performance.now() - sentAt);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const finished = await Promise.all(
+      Array.from({ length: 10 }, async (_, n) => {
+        const integration = { identifier: `tenant-${n}`, type: 'bench', version: '1.0.0' };
+        const session = createIngestionSession({ client, integration, startedAt: new Date() });
+        for (let at = 0; at < each; at += PAGE) {
+          await session.upsert(Array.from({ length: Math.min(PAGE, each - at) }, (_, k) => ({ ...entity(at + k, 0), identifier: `t${n}-svc-${at + k}` })), { kind: 'service' });
+        }
+        await session.finish();
+        return (performance.now() - started) / 1000;
+      }),
+    );
+    resyncing = false;
+    await live;
+    const seconds = Math.max(...finished);
+    latencies.sort((a, b) => a - b);
+    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(0);
+    console.log(`\n[ten integrations share one budget] scale ${SCALE}: ${each * 10} entities in ${seconds.toFixed(1)} s`);
+    console.log(`  ratio achieved / allowed: ${(floorSeconds / seconds).toFixed(3)} (goal >= 0.9), 429s received: ${budget.snapshot().throttled}`);
+    console.log(`  integrations finished between ${Math.min(...finished).toFixed(1)} s and ${seconds.toFixed(1)} s`);
+    console.log(`  live upserts during the resyncs: ${latencies.length}, latency p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${latencies[latencies.length - 1]!.toFixed(0)} ms`);
+  } finally {
+    client.close();
+    await emulator.close();
+  }
+}
+
+function memory(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const count = 1_000_000;
+  const heap = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = heap();
+  const ledger = createEntityLedger();
+  for (let i = 0; i < count; i++) ledger.listed(refKey('service', `svc-${i}`), entityDigest(entity(i, 0)));
+  const ledgerBytes = (heap() - before) / count;
+  const sample = 100_000;
+  const beforeEntities = heap();
+  const kept = Array.from({ length: sample }, (_, i) => ({ ...entity(i, 0), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' }));
+  const entityBytes = (heap() - beforeEntities) / sample;
+  console.log(`\n[memory] change-detection ledger: ${ledgerBytes.toFixed(0)} heap bytes per entity (${count.toLocaleString('en')} entities); keeping whole listed entities instead: ${entityBytes.toFixed(0)} bytes each; ratio ${(ledgerBytes / entityBytes).toFixed(2)}`);
+  if (ledger.size !== count || kept.length !== sample) throw new Error('unexpected sizes');
+}
+
+memory();
 await run('budget models the limits', { scale: SCALE });
 await run('budget learns the limits from headers', false);
+await shared();

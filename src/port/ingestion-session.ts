@@ -3,6 +3,7 @@ import { bulkDelete } from './bulk-delete.js';
 import { bulkUpsert, type UpsertFlags, type UpsertOutcome } from './bulk-upsert.js';
 import { decideDeletion, type DeletionVerdict } from './deletion-gate.js';
 import { entityDigest } from './entity-digest.js';
+import { createEntityLedger } from './entity-ledger.js';
 import { parseRefKey, refKey, type PortEntity } from './entity.js';
 import { silentLogger, type PortLogger } from './logger.js';
 import { listOwnedEntities } from './owned-entities.js';
@@ -115,10 +116,8 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
   const signalOption = options.signal === undefined ? {} : { signal: options.signal };
   const requestCounter = countingClient(client);
 
-  /** Digest of what Port holds (or what this resync last wrote), per (blueprint, identifier). */
-  const portDigests = new Map<string, number>();
-  /** Every entity this resync produced, written or not: never stale. */
-  const generated = new Set<string>();
+  /** Per entity: the digest Port holds, and whether this resync produced it (never stale). */
+  const ledger = createEntityLedger();
   /** Relation targets of produced entities, by `<blueprint>\0<relation>`, to protect them. */
   const relationTargets = new Map<string, Set<string>>();
   const deferred: PortEntity[] = [];
@@ -143,13 +142,13 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       try {
         for await (const page of listOwnedEntities(requestCounter.client, integration, { ...pageSizeOption(), lane: 'resync', ...signalOption })) {
           ownedAtStart += page.length;
-          for (const entity of page) portDigests.set(refKey(entity.blueprint, entity.identifier), entityDigest(entity as Parameters<typeof entityDigest>[0]));
+          for (const entity of page) ledger.listed(refKey(entity.blueprint, entity.identifier), entityDigest(entity as Parameters<typeof entityDigest>[0]));
         }
         return true;
       } catch (error) {
         if (options.signal?.aborted) throw error;
         // Without the listing every entity is written: slower, never wrong.
-        portDigests.clear();
+        ledger.clear();
         ownedAtStart = 0;
         logger.warn({ err: describeError(error) }, 'Could not list the entities this integration owns in Port; writing every entity');
         return false;
@@ -181,9 +180,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       switch (outcome.status) {
         case 'upserted': {
           const key = refKey(outcome.entity.blueprint, outcome.identifier);
-          generated.add(key);
-          const digest = digests.get(outcome.entity);
-          if (digest !== undefined) portDigests.set(key, digest);
+          ledger.wrote(key, digests.get(outcome.entity));
           summary.upserted += 1;
           if (counts) counts.upserted += 1;
           break;
@@ -247,9 +244,9 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         rememberRelations(entity);
         if (typeof entity.identifier === 'string') {
           const key = refKey(entity.blueprint, entity.identifier);
-          generated.add(key);
+          ledger.produced(key);
           const digest = entityDigest(entity);
-          if (portDigests.get(key) === digest) {
+          if (ledger.unchanged(key, digest)) {
             skipped += 1;
             continue;
           }
@@ -315,14 +312,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
   async function reconcile(): Promise<ReconciliationReport> {
     const listed = await loadListing().catch(() => false);
     if (listed) {
-      let anyCandidate = false;
-      for (const key of portDigests.keys()) {
-        if (!generated.has(key)) {
-          anyCandidate = true;
-          break;
-        }
-      }
-      if (!anyCandidate) return { ...emptyReport('nothing-stale', 'no stale entities'), performed: true };
+      if (!ledger.anyStale()) return { ...emptyReport('nothing-stale', 'no stale entities'), performed: true };
     }
     // Listing again with `before` leaves out whatever live events wrote during the resync.
     let ownedBefore = 0;
@@ -332,7 +322,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         for (const entity of page) {
           ownedBefore += 1;
           const key = refKey(entity.blueprint, entity.identifier);
-          if (!generated.has(key)) {
+          if (!ledger.isProduced(key)) {
             stale.set(key, { blueprint: entity.blueprint, identifier: entity.identifier, relations: entity.relations as PortEntity['relations'] });
           }
         }
