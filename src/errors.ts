@@ -54,6 +54,7 @@ export type ErrorCode =
   // Kafka listener
   | 'KAFKA_CONNECT_FAILED'
   | 'KAFKA_AUTH_FAILED'
+  | 'KAFKA_CREDENTIALS_NOT_FOUND'
   // lifecycle
   | 'HOST_SHUTDOWN_TIMEOUT'
   | 'HOST_NOT_RUNNING'
