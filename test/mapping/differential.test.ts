@@ -121,7 +121,7 @@ const SEMANTICS = [
   '.a | rtrimstr("a")', '[.[] | numbers]', '.a | values', '.a[.b]', '.a | .[]?', 'env | length', '$ENV | length', '.a | error',
   "'x' + .a", '.a | tostring | length', '.a | test("a")', '.a | test("^A"; "i")', '.a | test("[^a-z]")', '.a | sub("a+"; "-")',
   '.a | gsub("[A-Z]"; "_")', '.a | gsub("\\s"; "")', '.a | gsub("a*"; "-")', '.a | sub("(?<x>b)$"; "B")', '.a | gsub("(?=b)"; "^")',
-  '.a | sub("^.*?/"; "")', '.a | gsub("\\](?=[^$])"; "-")', '.a | gsub("\\.\\d+Z$"; "Z")', '.a | test("a"; "g")', '"\\(.a)"', '[.a[]?] | length', '.a | .b?', '(.a | .b)?', '.a | select(.b)', '.a.b.c // empty',
+  '.a | sub("^.*?/"; "")', 'del(.a)', 'del(.a.b)', '. | del(.b.c.a)', '.a | del(.b)', '.a | gsub("\\](?=[^$])"; "-")', '.a | gsub("\\.\\d+Z$"; "Z")', '.a | test("a"; "g")', '"\\(.a)"', '[.a[]?] | length', '.a | .b?', '(.a | .b)?', '.a | select(.b)', '.a.b.c // empty',
 ];
 
 describe('fast path against jq-wasm on hand-picked semantics', () => {

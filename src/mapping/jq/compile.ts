@@ -618,6 +618,7 @@ function compileNode(node: JqNode, ctx: CompileContext): Compiled {
       );
     }
     case 'call': {
+      if (node.name === 'del' && node.args.length === 1) return compileDel(node.args[0]!);
       const regex = compileRegexCall(node.name, node.args);
       if (regex !== undefined) return regex;
       const builtin = BUILTINS[`${node.name}/${node.args.length}`];
@@ -628,6 +629,31 @@ function compileNode(node: JqNode, ctx: CompileContext): Compiled {
       );
     }
   }
+}
+
+/** `del(.a.b)` for paths of literal keys: what itemsToParse's top-level transform runs. */
+function compileDel(path: JqNode): Compiled {
+  const keys: string[] = [];
+  let node = path;
+  while (node.t === 'index' && !node.opt && node.key.t === 'literal' && typeof node.key.value === 'string') {
+    keys.unshift(node.key.value);
+    node = node.target;
+  }
+  if (node.t !== 'identity' || keys.length === 0) throw new UnsupportedJq('del of a complex path');
+  const del = (value: unknown, depth: number): unknown => {
+    if (value === null) return null;
+    if (typeOf(value) !== 'object') return fail(`Cannot delete field at object index of ${typeOf(value)}`);
+    const o = value as Record<string, unknown>;
+    const key = keys[depth]!;
+    if (!Object.hasOwn(o, key)) return o;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+      if (k !== key) setKey(out, k, o[k]);
+      else if (depth < keys.length - 1) setKey(out, k, del(jsonValue(o[k]), depth + 1));
+    }
+    return out;
+  };
+  return single((input) => del(input, 0));
 }
 
 function literalString(node: JqNode | undefined): string {
