@@ -1,3 +1,3 @@
-export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, INTEGRATION_STATUSES, type HostMetrics, type IntegrationStatusName } from './metrics.js';
-export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED, type SecretRedactor } from './secret-redactor.js';
+export { createSecretRedactor, MIN_SECRET_LENGTH, REDACTED, SECRET_KEYS, type SecretRedactor } from './secret-redactor.js';

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { REDACTED, type SecretRedactor } from './secret-redactor.js';
+import type { SecretRedactor } from './secret-redactor.js';
 
 export type { Logger } from 'pino';
 
@@ -12,45 +12,16 @@ export interface LoggerOptions {
 }
 
 /**
- * Field paths masked structurally, whatever their value. Value-based masking (the redactor)
- * covers the rest, such as a token inside an error message.
- */
-export const REDACT_PATHS = [
-  'authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'request.headers.authorization',
-  '*.authorization',
-  '*.Authorization',
-  '*.headers.authorization',
-  '*.headers.Authorization',
-  '*.headers.cookie',
-  'token',
-  'password',
-  'clientSecret',
-  'client_secret',
-  'accessToken',
-  '*.token',
-  '*.password',
-  '*.secret',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.accessToken',
-  '*.apiKey',
-];
-
-/**
- * The host's root logger: pino with structured redaction plus value redaction applied to each
- * serialised line just before it is written, so nothing reaches the stream unmasked.
+ * The host's root logger: pino whose every serialised line goes through the redactor just
+ * before it is written (registered secret values, secret-named keys, token shapes), so nothing
+ * reaches the stream unmasked. The line-level pass replaces pino's `redact` paths, which cost
+ * about 8x in throughput with wildcards and only cover the paths listed.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       base: { name: 'marina' },
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
       hooks: { streamWrite: (line) => options.redactor.redact(line) },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     },
