@@ -17,6 +17,12 @@ import {
 } from '../../../src/port/index.js';
 import type { IntegrationInstance } from '../../../src/sdk/index.js';
 import { setUpFake } from '../../../plugins/fake/fake-test-support.js';
+import type { Registry } from 'prom-client';
+import type { EventListenerConfig } from '../../../src/config/host-config.js';
+import { createEventListener, type ListenerTuning } from '../../../src/listeners/event-listener.js';
+import { createIntegrationRuntime, type IntegrationRuntime } from '../../../src/sync/integration-runtime.js';
+import type { MappingSourceConfig } from '../../../src/sync/mapping-source.js';
+import { createResyncHub, type ResyncHub } from '../../../src/sync/resync-hub.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const FAKE_RESOURCES_DIR = path.resolve(here, '../../../plugins/fake/.port/resources');
@@ -121,4 +127,44 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+export interface RuntimeSpec {
+  identifier: string;
+  instance: IntegrationInstance;
+  listener: EventListenerConfig;
+  mapping?: MappingSourceConfig;
+  pageTimeoutMs?: number;
+  intervalMinutes?: number | null;
+  tuning?: ListenerTuning;
+}
+
+/** An integration runtime as the host builds it: shared hub, the real listener factory. */
+export function createTestRuntime(fixture: SyncFixture, hub: ResyncHub, spec: RuntimeSpec, logger: Logger): IntegrationRuntime {
+  return createIntegrationRuntime({
+    integration: fakeIdentity(spec.identifier),
+    scheduler: hub.scheduler,
+    client: hub.portClient({ baseUrl: fixture.emulator.url, clientId: 'sync-test', clientSecret: 'sync-test-secret' }),
+    intervalMinutes: spec.intervalMinutes ?? null,
+    runner: {
+      engine: hub.engine,
+      instance: () => spec.instance,
+      mapping: spec.mapping ?? { source: 'port' },
+      ...(spec.pageTimeoutMs === undefined ? {} : { pageTimeoutMs: spec.pageTimeoutMs }),
+      ...(hub.metrics ? { metrics: hub.metrics } : {}),
+    },
+    listener: (context) => createEventListener(spec.listener, context, spec.tuning),
+    logger,
+  });
+}
+
+/** A hub over the fixture's engine, with the emulator's limits off. */
+export function createTestHub(fixture: SyncFixture, logger: Logger, options: { maxConcurrentResyncs?: number; registry?: Registry } = {}): ResyncHub {
+  return createResyncHub({
+    logger,
+    engine: fixture.engine,
+    maxConcurrentResyncs: options.maxConcurrentResyncs ?? 10,
+    budget: { limits: false, concurrency: 32 },
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
 }

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createMappingEngine, type MappingEngine } from '../mapping/index.js';
+import { createPortClient, createRateBudget, type PortClient, type RateBudgetOptions } from '../port/index.js';
+import { createResyncMetrics, type ResyncMetrics } from './resync-metrics.js';
+import type { SchedulerClock } from './schedule-clock.js';
+import { createResyncScheduler, type ResyncScheduler, type StopResult } from './scheduler.js';
+
+export interface PortConnectionSettings {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface ResyncHubOptions {
+  logger: Logger;
+  /** Most resyncs running at once across all integrations. @default 4 */
+  maxConcurrentResyncs?: number;
+  /** The host's metrics registry; omitted: no resync metrics. */
+  registry?: Registry;
+  /** Rate budget of each Port organization. @default Port's published limits */
+  budget?: RateBudgetOptions;
+  /** The mapping engine to share; created (with `mappingWorkers`) when omitted. */
+  engine?: MappingEngine;
+  mappingWorkers?: number;
+  clock?: SchedulerClock;
+  random?: () => number;
+}
+
+/** What every integration of a host shares for resyncs. */
+export interface ResyncHub {
+  scheduler: ResyncScheduler;
+  engine: MappingEngine;
+  metrics: ResyncMetrics | undefined;
+  /**
+   * The Port client of an organization: one per (baseUrl, clientId), so integrations of one
+   * organization share its token and rate budget, and organizations never share either.
+   */
+  portClient(connection: PortConnectionSettings): PortClient;
+  /** Stops the scheduler (aborting running resyncs), then closes clients and the engine it created. */
+  close(options?: { deadlineMs?: number }): Promise<StopResult>;
+}
+
+export function createResyncHub(options: ResyncHubOptions): ResyncHub {
+  const scheduler = createResyncScheduler({
+    maxConcurrentRuns: options.maxConcurrentResyncs ?? 4,
+    logger: options.logger.child({ component: 'scheduler' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const ownEngine = options.engine === undefined;
+  const engine = options.engine ?? createMappingEngine({ ...(options.mappingWorkers === undefined ? {} : { workers: options.mappingWorkers }) });
+  const metrics = options.registry ? createResyncMetrics(options.registry) : undefined;
+  const clients = new Map<string, PortClient>();
+  const portLogger = options.logger.child({ component: 'port' });
+
+  return {
+    scheduler,
+    engine,
+    metrics,
+    portClient(connection) {
+      const key = `${connection.baseUrl.replace(/\/+$/, '')}\u0000${connection.clientId}`;
+      let client = clients.get(key);
+      if (client === undefined) {
+        client = createPortClient({ ...connection, budget: createRateBudget(options.budget ?? {}), logger: portLogger });
+        clients.set(key, client);
+      }
+      return client;
+    },
+    async close(closeOptions = {}) {
+      const result = await scheduler.stop(closeOptions);
+      for (const client of clients.values()) client.close();
+      clients.clear();
+      if (ownEngine) await engine.close();
+      return result;
+    },
+  };
+}
