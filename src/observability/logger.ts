@@ -25,6 +25,8 @@ export function createLogger(options: LoggerOptions): Logger {
       hooks: { streamWrite: (line) => options.redactor.redact(line) },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    // Synchronous stdout: lines stay in order and none is lost when the process exits or
+    // crashes right after writing (the asynchronous mode reordered lines around flush()).
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
