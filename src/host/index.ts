@@ -5,3 +5,4 @@ export { discoverPlugins, findEntry, findPluginDir, loadPlugin, readPluginFolder
 export { watchPlugins, type PluginWatcher, type PluginWatcherOptions } from './plugin-watcher.js';
 export { createHttpClient, bypassesProxy, type HttpClientOptions } from './http-client.js';
 export { createPluginCache } from './plugin-cache.js';
+export { startDaemon, type Daemon, type DaemonOptions } from './daemon.js';
