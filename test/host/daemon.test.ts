@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseHostConfig } from '../../src/config/host-config.js';
+import { startDaemon } from '../../src/host/daemon.js';
+import { createCapture, fixturePlugins } from './host-test-support.js';
+
+function configWithout(portSection: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'marina-daemon-'));
+  const file = path.join(dir, 'marina.yaml');
+  const text = `server: { port: 0 }\n${portSection}plugins: { directories: ${JSON.stringify([fixturePlugins])}, watch: false }\nintegrations:\n  - { identifier: a, type: good, config: { apiToken: daemon-secret-1 } }\n`;
+  writeFileSync(file, text);
+  return parseHostConfig(text, file, {}, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
+}
+
+describe('startDaemon', () => {
+  it('runs the embedded local Port when no Port credentials are configured, and closes it on stop', async () => {
+    const logs = createCapture();
+    const daemon = await startDaemon({
+      config: configWithout(''),
+      env: {},
+      version: '0.0.1',
+      logDestination: { write: logs.write },
+      importModule: (entry) => import(pathToFileURL(entry).href),
+    });
+    const port = daemon.port;
+    expect(port?.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The integrations' Port answers: the emulator issues tokens for the generated credentials.
+    const token = await fetch(`${port?.baseUrl}/v1/auth/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: port?.clientId, clientSecret: port?.clientSecret }),
+    });
+    expect(token.status).toBe(200);
+    expect((await fetch(`${daemon.url}/health/ready`)).status).toBe(200);
+    expect(logs.lines().find((line) => line['msg'] === 'no Port credentials configured: running the embedded local Port')).toMatchObject({ url: port?.baseUrl });
+    expect(await daemon.stop()).toEqual({ clean: true });
+    await expect(fetch(`${port?.baseUrl}/v1/auth/access_token`, { method: 'POST' })).rejects.toThrow();
+    // The generated credentials are secrets too.
+    expect(logs.text()).not.toContain(port?.clientSecret ?? 'unset');
+    expect(logs.text()).not.toContain('daemon-secret-1');
+  });
+
+  it('uses the configured Port and rethrows a refused start after cleaning up', async () => {
+    const config = configWithout('port: { baseUrl: "http://127.0.0.1:9", clientId: id-1, clientSecret: secret-1 }\n');
+    config.integrations[0] = { ...config.integrations[0]!, type: 'missing-plugin' };
+    const logs = createCapture();
+    await expect(
+      startDaemon({ config, env: {}, version: '0.0.1', logDestination: { write: logs.write }, importModule: (entry) => import(pathToFileURL(entry).href) }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(logs.text()).not.toContain('embedded local Port');
+    expect(logs.lines().at(-1)).toMatchObject({ level: 60, code: 'CONFIG_INVALID' });
+  });
+});
