@@ -175,14 +175,15 @@ export class Integration {
         return;
       }
       this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'loaded', reason: options.reason });
-      if (previous !== undefined) {
-        await this.#shutDown(previous, 'reloaded', options.drainTimeoutMs);
-        this.#reloads++;
-      }
+      // Swap first, so work started from now on goes to the new instance while the old one drains.
       this.#current = generation;
       this.#reloadError = null;
       this.#startedAt = new Date();
       this.#setStatus('running', null);
+      if (previous !== undefined) {
+        await this.#shutDown(previous, 'reloaded', options.drainTimeoutMs);
+        this.#reloads++;
+      }
       this.logger.info({ plugin: plugin.type, version: plugin.version, reason: options.reason }, previous ? 'integration reloaded' : 'integration running');
     });
   }

@@ -73,6 +73,8 @@ describe('Integration reload', () => {
     );
     await work;
     expect(events).toEqual(['v2 set up', 'v1 work finished', 'v1 closed']);
+    // Work started after the reload runs on the new instance, with a live signal.
+    await expect(integration.run(async (signal) => signal.aborted)).resolves.toBe(false);
     expect(integration.snapshot()).toMatchObject({ status: 'running', version: '2.0.0', reloads: 1, inflight: 0 });
   });
 
