@@ -58,6 +58,7 @@ export type ErrorCode =
   // lifecycle
   | 'HOST_SHUTDOWN_TIMEOUT'
   | 'HOST_NOT_RUNNING'
+  | 'HOST_LISTEN_FAILED'
   // Port emulator
   | 'EMULATOR_OPTIONS_INVALID'
   | 'EMULATOR_DATA_CORRUPT';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { HostConfig, PortConnection } from '../config/host-config.js';
-import { describeError } from '../errors.js';
+import { describeError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
@@ -90,7 +90,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let url: string | undefined;
   try {
     if (server) {
-      url = await server.listen({ host: config.server.host, port: config.server.port });
+      url = await server.listen({ host: config.server.host, port: config.server.port }).catch((error: NodeJS.ErrnoException) => {
+        const reason = error.code === 'EADDRINUSE' ? 'the address is already in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+        throw new MarinaError('HOST_LISTEN_FAILED', `Cannot listen on ${config.server.host}:${config.server.port}: ${reason} (set server.port in ${config.source}, or PORT)`, {
+          cause: error,
+          details: { host: config.server.host, port: config.server.port },
+        });
+      });
       logger.info({ url }, 'HTTP server listening');
     }
     await host.start();

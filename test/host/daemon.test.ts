@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +41,20 @@ describe('startDaemon', () => {
     // The generated credentials are secrets too.
     expect(logs.text()).not.toContain(port?.clientSecret ?? 'unset');
     expect(logs.text()).not.toContain('daemon-secret-1');
+  });
+
+  it('says which address is taken when the port is in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const config = configWithout('port: { clientId: id-1, clientSecret: secret-1 }\n');
+    config.server.port = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(
+        startDaemon({ config, env: {}, version: '0.0.1', logDestination: { write: () => undefined }, importModule: (entry) => import(pathToFileURL(entry).href) }),
+      ).rejects.toMatchObject({ code: 'HOST_LISTEN_FAILED', message: expect.stringContaining(`Cannot listen on 127.0.0.1:${config.server.port}: the address is already in use`) });
+    } finally {
+      blocker.close();
+    }
   });
 
   it('uses the configured Port and rethrows a refused start after cleaning up', async () => {
