@@ -52,6 +52,9 @@ describe('hot reload (spawned daemon)', () => {
     // JavaScript plugins are ES modules: the folder says so, as a plugin repository would.
     writeFileSync(path.join(plugins, 'package.json'), '{ "type": "module" }\n');
     cpSync(path.join(fixturePlugins, 'good'), path.join(plugins, 'good'), { recursive: true });
+    // A plugin broken at start, fixed while the host runs.
+    cpSync(path.join(fixturePlugins, 'good', '.port'), path.join(plugins, 'late', '.port'), { recursive: true });
+    writeFileSync(path.join(plugins, 'late', 'index.js'), 'export default {;\n');
     // A plugin that leaves a rejected promise behind: the daemon must log it and run on.
     cpSync(path.join(fixturePlugins, 'good', '.port'), path.join(plugins, 'stray', '.port'), { recursive: true });
     writeFileSync(
@@ -73,6 +76,9 @@ integrations:
   - identifier: steady
     type: good
     config: { apiToken: steady-token-1234 }
+  - identifier: late
+    type: late
+    config: { apiToken: late-token-1234 }
   - identifier: stray
     type: stray
     config: { apiToken: stray-token-5678 }
@@ -123,6 +129,13 @@ integrations:
     writeAlpha(alphaSource('5.0.0'));
     const state = await daemon.waitFor('/api/integrations/alpha', (body) => body.status === 'running', 'alpha running again');
     expect(state).toMatchObject({ version: '5.0.0', error: null });
+  });
+
+  it('starts an integration whose plugin failed at start once the plugin is fixed', async () => {
+    expect(await daemon.get('/api/integrations/late')).toMatchObject({ status: 'failed', error: { code: 'PLUGIN_LOAD_FAILED' } });
+    writeFileSync(path.join(plugins, 'late', 'index.js'), "export default { apiVersion: 1, type: 'late', version: '1.0.1', setup: () => ({ resync: {} }) };\n");
+    const state = await daemon.waitFor('/api/integrations/late', (body) => body.status === 'running', 'late running');
+    expect(state).toMatchObject({ version: '1.0.1', error: null });
   });
 
   it('logs a plugin’s unhandled rejection, redacted, and keeps running', async () => {
