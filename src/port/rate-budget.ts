@@ -148,14 +148,15 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
     }
     refill(bucket);
     const at = now();
-    while (bucket.waiters.length > 0 && bucket.pausedUntil <= at && bucket.tokens >= 1) {
+    const needed = 1 + reserveOf(bucket);
+    while (bucket.waiters.length > 0 && bucket.pausedUntil <= at && bucket.tokens >= needed) {
       bucket.tokens -= 1;
       const waiter = bucket.waiters.shift()!;
       if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.resolve();
     }
     if (bucket.waiters.length === 0) return;
-    const waitMs = bucket.pausedUntil > at ? bucket.pausedUntil - at : Math.ceil((1 - bucket.tokens) / bucket.ratePerMs);
+    const waitMs = bucket.pausedUntil > at ? bucket.pausedUntil - at : Math.ceil((needed - bucket.tokens) / bucket.ratePerMs);
     bucket.timer = setTimeout(() => {
       bucket.timer = undefined;
       pump(bucket);
@@ -220,6 +221,17 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
       return { running: shared.pending, queued, throttled, sent };
     },
   };
+}
+
+/**
+ * Tokens held back from a large bucket. Port's bucket starts counting when our first request
+ * arrives, a little after ours starts, and arrivals bunch up behind network jitter, so the local
+ * model can run slightly ahead of Port's when the burst runs out; a 429 then pauses the family
+ * for a whole Retry-After. Holding a few tokens back costs nothing at the steady rate (it is a
+ * constant offset) and makes that rarer.
+ */
+function reserveOf(bucket: Bucket): number {
+  return Number.isFinite(bucket.capacity) && bucket.capacity >= 50 ? 3 : 0;
 }
 
 function numberHeader(headers: Record<string, string | string[] | undefined>, name: string): number | undefined {
