@@ -7,6 +7,8 @@ export const USAGE = `Usage: marina <command> [options]
 Commands:
   start [--config FILE]       run the daemon (default config: config/marina.yaml, or OCEAN__* env)
   validate [--config FILE]    check a host config, its plugins and mappings; list every problem
+  list [--config FILE]        list the plugins found, their kinds and the integrations using them
+  new NAME [--dir DIR]        scaffold a plugin folder (Ocean layout) that validates as is
   map --mapping FILE [...]    dry-run a mapping over raw records (NDJSON out)
   emulator [--port N] [...]   run the local Port-compatible API
   version                     print Marina's version
@@ -25,6 +27,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return (await import('./start-command.js')).runStartCommand(args, io);
     case 'validate':
       return (await import('./validate-command.js')).runValidateCommand(args, io);
+    case 'list':
+      return (await import('./list-command.js')).runListCommand(args, io);
+    case 'new':
+      return (await import('./new-command.js')).runNewCommand(args, io);
     case 'map': {
       const mapCommand = await importCommand<{ runMapCommand(args: string[], io: Pick<CliIo, 'stdin' | 'stdout' | 'stderr'>): Promise<number> }>('map-command', io);
       return mapCommand ? mapCommand.runMapCommand(args, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr }) : EXIT.FAILURE;

@@ -100,6 +100,36 @@ describe('bin/marina validate', () => {
     expect(result.stderr).toContain(`${file}:6:11: integrations[0].type: unknown plugin type "nowhere"`);
   });
 
+  it('scaffolds a plugin with `new` that `list` shows and `validate` accepts, mapping included', () => {
+    const scaffoldDir = mkdtempSync(path.join(tmpdir(), 'marina-new-'));
+    const created = marina(['new', 'acme-cloud', '--dir', scaffoldDir]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(`Created plugin "acme-cloud" in ${path.join(scaffoldDir, 'acme-cloud')}`);
+    expect(marina(['new', 'acme-cloud', '--dir', scaffoldDir]).code).toBe(1);
+    expect(marina(['new', 'Not_Kebab', '--dir', scaffoldDir])).toMatchObject({ code: 2, stderr: expect.stringContaining('not a kebab-case plugin name') });
+    const file = path.join(scaffoldDir, 'marina.yaml');
+    writeFileSync(
+      file,
+      [
+        'plugins: { directories: [.] }',
+        'integrations:',
+        '  - identifier: acme',
+        '    type: acme-cloud',
+        '    config: { baseUrl: "https://api.acme.test/", token: "${ACME_TOKEN}" }',
+        '    mapping: { file: acme-cloud/.port/resources/port-app-config.yml }',
+      ].join('\n'),
+    );
+    const validated = marina(['validate', '--config', file], { ACME_TOKEN: 'tok-1234' });
+    expect(validated).toMatchObject({ code: 0, stdout: `${file}: OK (1 integration)\n` });
+    const list = marina(['list', '--config', file, '--json'], { ACME_TOKEN: 'tok-1234' });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([
+      { type: 'acme-cloud', version: '0.1.0', title: 'acme-cloud', kinds: ['acme-cloud-item'], dir: path.join(scaffoldDir, 'acme-cloud'), integrations: ['acme'], problem: null },
+    ]);
+    const table = marina(['list', '--config', file], { ACME_TOKEN: 'tok-1234' });
+    expect(table.stdout.split('\n')[1]).toMatch(/^acme-cloud\s+0\.1\.0\s+acme-cloud-item\s+acme\s+ok$/);
+  });
+
   it('rejects an unknown command and bad flags with usage and exit 2', () => {
     expect(marina(['sail-away'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "sail-away"') });
     expect(marina(['validate', '--nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: marina validate') });
