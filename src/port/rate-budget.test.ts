@@ -87,7 +87,7 @@ describe('rate budget', () => {
 
   it('lowers its tokens to what Port says remains', async () => {
     let clock = 0;
-    const budget = createRateBudget({ now: () => clock, limits: { overrides: { entities: { limit: 1000, burst: 100, periodSeconds: 100 } } } });
+    const budget = createRateBudget({ now: () => clock, limits: { overrides: { entities: { limit: 1000, burst: 10, periodSeconds: 100 } } } });
     budget.observe('entities', 200, { 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': '50' });
     let done = 0;
     const jobs = Array.from({ length: 3 }, () => budget.run({ integration: 'a', family: 'entities' }, async () => void done++));
