@@ -169,8 +169,18 @@ export function createKafkaListener(options: KafkaListenerOptions): KafkaListene
     return scrubSecrets(text, secrets);
   }
 
-  async function start(): Promise<void> {
-    if (consumer) return;
+  let starting: Promise<void> | undefined;
+
+  /** Concurrent calls share one start; a start after `stop()` (or a failed start) starts afresh. */
+  function start(): Promise<void> {
+    starting ??= startConsumer().catch((error: unknown) => {
+      starting = undefined;
+      throw error;
+    });
+    return starting;
+  }
+
+  async function startConsumer(): Promise<void> {
     const kafka = new Kafka({
       clientId: options.clientId ?? `marina-${integration.identifier}`,
       brokers: options.brokers,
@@ -245,6 +255,7 @@ export function createKafkaListener(options: KafkaListenerOptions): KafkaListene
     retryTimers.clear();
     const current = consumer;
     consumer = undefined;
+    starting = undefined;
     if (current) await current.disconnect();
   }
 

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createKafkaListener, type KafkaListener, type KafkaResyncReason } from '../../src/listeners/kafka-listener.js';
@@ -29,12 +30,20 @@ afterEach(async () => {
   await broker.close();
 });
 
-function replica(calls: KafkaResyncReason[]) {
+function replica(calls: KafkaResyncReason[], logLines: string[] = []) {
   const listener = createKafkaListener({
     brokers: broker.brokers,
     organizationId: 'org_1',
     integration: { identifier: 'github-acme', type: 'github' },
-    logger: pino({ level: 'silent' }),
+    logger: pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    ),
     consumer: { sessionTimeoutMs: 1_000, rebalanceTimeoutMs: 2_000, heartbeatIntervalMs: 100, maxWaitTimeMs: 100 },
     onResyncRequested: async (reason) => void calls.push(reason),
   });
@@ -108,3 +117,56 @@ test('a replica that crashes before accepting has its message redelivered to a s
   expect(survivor[1]).toEqual({ topic: TOPIC, partition: childPartition, offset: '0' });
   await eventually(() => broker.committedOffset(GROUP, TOPIC, childPartition) === '1');
 });
+
+test('a replica left without partitions starts as a standby (no shutdown) and takes over when the owner leaves', async () => {
+  const topic = 'org_9.change.log';
+  broker.createTopic(topic, { partitions: 1 });
+  const owner: KafkaResyncReason[] = [];
+  const standby: KafkaResyncReason[] = [];
+  const standbyLog: string[] = [];
+  const make = (clientId: string, calls: KafkaResyncReason[], lines?: string[]) => {
+    const listener = createKafkaListener({
+      clientId,
+      brokers: broker.brokers,
+      organizationId: 'org_9',
+      integration: { identifier: 'github-acme', type: 'github' },
+      logger: pino(
+        { level: 'warn' },
+        new Writable({
+          write(chunk, _encoding, done) {
+            lines?.push(String(chunk));
+            done();
+          },
+        }),
+      ),
+      consumer: { sessionTimeoutMs: 1_000, rebalanceTimeoutMs: 2_000, heartbeatIntervalMs: 100, maxWaitTimeMs: 100 },
+      onResyncRequested: async (reason) => void calls.push(reason),
+    });
+    listeners.push(listener);
+    return listener;
+  };
+  // Member ids start with the client id and kafkajs's round robin hands partitions out in
+  // member-id order, so "a-" keeps the only partition and "b-" is the standby.
+  const first = make('a-replica', owner);
+  await first.start();
+  const second = make('b-replica', standby, standbyLog);
+  await Promise.all([second.start(), second.start()]); // concurrent starts share one consumer
+  await eventually(() => broker.group('org_9.github.github-acme')?.state === 'Stable' && assignedIn('org_9.github.github-acme') === 1);
+  expect(broker.group('org_9.github.github-acme')?.members).toHaveLength(2);
+
+  await broker.produce(topic, [request]);
+  await eventually(() => owner.length + standby.length === 1 && broker.committedOffset('org_9.github.github-acme', topic, 0) === '1');
+  expect(owner).toEqual([{ topic, partition: 0, offset: '0' }]);
+  expect(standby).toEqual([]);
+  expect(standbyLog.join('')).toContain('no partitions assigned: another consumer in this group owns them');
+
+  await first.stop();
+  await broker.produce(topic, [request]);
+  await eventually(() => standby.length === 1);
+  expect(standby).toEqual([{ topic, partition: 0, offset: '1' }]);
+  expect(owner).toHaveLength(1);
+});
+
+function assignedIn(group: string): number {
+  return broker.group(group)?.members.filter((m) => m.assignment.length > 0).length ?? 0;
+}
