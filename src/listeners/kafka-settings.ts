@@ -4,6 +4,10 @@
  * organization id and topics from `GET /v1/organization`, SASL credentials from
  * `GET /v1/kafka-credentials`. The Port call is injected (`get`), so this file knows Port's
  * response shapes but not how Marina talks to Port.
+ *
+ * One deliberate difference: with security disabled Ocean joins a group literally named
+ * "no-security"; Marina keeps `{orgId}.{type}.{identifier}` (kafkaGroupId) so that integrations
+ * hosted side by side never share, and steal each other's, partitions.
  */
 import { MarinaError } from '../errors.js';
 import type { KafkaListenerOptions } from './kafka-listener.js';
