@@ -60,6 +60,9 @@ const code = await runCli(process.argv.slice(2), {
   onUnhandledRejection: (handler) => {
     unhandledRejection = handler;
   },
+  onReloadSignal: (handler) => {
+    process.on('SIGHUP', handler);
+  },
 });
 // Exit explicitly: a plugin may leave timers or sockets open, and `start` has already drained
 // and closed everything it owns by now.

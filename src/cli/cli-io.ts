@@ -18,6 +18,8 @@ export interface CliIo {
    * one plugin's stray promise cannot bring down every integration.
    */
   onUnhandledRejection(handler: (reason: unknown) => void): void;
+  /** Installs the handler for SIGHUP (re-read the configuration). */
+  onReloadSignal(handler: () => void): void;
 }
 
 export function writeLine(stream: NodeJS.WritableStream, text: string): void {

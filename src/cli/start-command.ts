@@ -12,7 +12,8 @@ import { readVersion } from './version.js';
 export const START_USAGE = 'Usage: marina start [--config FILE]';
 
 /**
- * `marina start`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully.
+ * `marina start`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully. SIGHUP
+ * re-reads the config and adds, removes or restarts the integrations that changed.
  * Exit codes: 0 clean stop, 78 invalid configuration, 3 shutdown deadline passed, 1 failure.
  */
 export async function runStartCommand(args: string[], io: CliIo, options: { importModule?: ImportModule } = {}): Promise<number> {
@@ -53,6 +54,14 @@ export async function runStartCommand(args: string[], io: CliIo, options: { impo
     return isMarinaError(error) && error.code.startsWith('CONFIG_') ? EXIT.CONFIG : EXIT.FAILURE;
   }
   logger = daemon.logger;
+  const running = daemon;
+  // SIGHUP re-reads the config and applies its integrations; a bad config changes nothing.
+  io.onReloadSignal(() => {
+    running.logger.info('SIGHUP: reloading the configuration');
+    resolveHostConfig(flags.config, io)
+      .then((next) => running.host.reconfigure(next.config))
+      .catch((error: unknown) => running.logger.error({ code: isMarinaError(error) ? error.code : undefined }, `configuration not applied: ${redactor.redact(describeError(error))}`));
+  });
   const signal = await io.shutdownSignal;
   logger.info({ signal }, 'signal received');
   const { clean } = await daemon.stop();

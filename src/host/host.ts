@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { originPath, type HostConfig, type PortConnection } from '../config/host-config.js';
+import { isDeepStrictEqual } from 'node:util';
+import { originPath, type HostConfig, type IntegrationConfig, type PortConnection } from '../config/host-config.js';
 import { formatPath, formatProblems, type Problem } from '../config/problems.js';
 import { isMarinaError, MarinaError } from '../errors.js';
 import type { HostMetrics } from '../observability/metrics.js';
@@ -22,7 +23,20 @@ export interface HostOptions {
   port?: PortConnection;
 }
 
+/** What {@link Host.reconfigure} did, by integration identifier. */
+export interface ReconfigureResult {
+  added: string[];
+  removed: string[];
+  /** Stopped and set up again with their new settings. */
+  changed: string[];
+  /** Left running untouched. */
+  unchanged: string[];
+  /** Top-level sections that differ but only apply on restart (server, port, plugins, ...). */
+  needsRestart: string[];
+}
+
 export interface Host {
+  /** The current config (integrations as last reconfigured). */
   readonly config: HostConfig;
   readonly state: HostState;
   readonly port: PortConnection | undefined;
@@ -39,6 +53,13 @@ export interface Host {
   integration(identifier: string): Integration | undefined;
   /** Loads, reloads or unloads plugin `type` from disk, as the watcher does on changes. */
   reloadPlugin(type: string): Promise<void>;
+  /**
+   * Applies a new config's integrations without a restart (`SIGHUP`): removed ones stop, new
+   * ones start, changed ones restart with their new settings, the others keep running
+   * untouched. Sections read only at start are reported in `needsRestart`.
+   * @throws MarinaError `CONFIG_INVALID` (nothing changes) for problems that would refuse a start.
+   */
+  reconfigure(next: HostConfig): Promise<ReconfigureResult>;
 }
 
 /**
@@ -51,7 +72,9 @@ export interface Host {
  * equal share of the time left, so one plugin that hangs cannot starve those after it.
  */
 export function createHost(options: HostOptions): Host {
-  const { config, logger } = options;
+  const { logger } = options;
+  // Integrations change on reconfigure; every other section is fixed for the host's lifetime.
+  let config = options.config;
   let state: HostState = 'created';
   let watcher: PluginWatcher | undefined;
   const integrations = new Map<string, Integration>();
@@ -62,23 +85,25 @@ export function createHost(options: HostOptions): Host {
     options.redactor.add(options.port.clientId);
     options.redactor.add(options.port.clientSecret);
   }
-  for (const integrationConfig of config.integrations) {
-    const deps = {
+  const createIntegration = (integrationConfig: IntegrationConfig, document: HostConfig['document']) =>
+    new Integration({
       config: integrationConfig,
       logger,
       redactor: options.redactor,
       metrics: options.metrics,
       env: options.env,
       setupTimeoutMs: config.plugins.setupTimeoutSeconds * 1000,
-      ...(config.document ? { document: config.document } : {}),
-    };
-    integrations.set(integrationConfig.identifier, new Integration(deps));
+      ...(document ? { document } : {}),
+    });
+  for (const integrationConfig of config.integrations) {
+    integrations.set(integrationConfig.identifier, createIntegration(integrationConfig, config.document));
   }
+  let reconfiguring: Promise<unknown> = Promise.resolve();
 
   const usersOf = (type: string) => [...integrations.values()].filter((integration) => integration.config.type === type);
 
-  async function loadAndActivate(type: string, reason: 'start' | 'reload'): Promise<void> {
-    const users = usersOf(type);
+  async function loadAndActivate(type: string, reason: 'start' | 'reload', only?: Integration[]): Promise<void> {
+    const users = only ?? usersOf(type);
     const dir = findPluginDir(type, config.plugins.directories);
     if (dir === undefined) {
       if (users.length === 0) return;
@@ -93,7 +118,7 @@ export function createHost(options: HostOptions): Host {
     }
     let plugin: LoadedPlugin;
     try {
-      plugin = await loadPlugin(dir, { importModule: options.importModule, fresh: reason === 'reload' });
+      plugin = await loadPlugin(dir, { importModule: options.importModule, fresh: reason === 'reload' || only !== undefined });
     } catch (error) {
       logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined }, `plugin "${type}" failed to load`);
       await Promise.all(users.map((integration) => integration.fail(error, { reason })));
@@ -104,7 +129,9 @@ export function createHost(options: HostOptions): Host {
   }
 
   const host: Host = {
-    config,
+    get config() {
+      return config;
+    },
     get state() {
       return state;
     },
@@ -144,6 +171,59 @@ export function createHost(options: HostOptions): Host {
       reloadChains.set(type, settled);
       return settled;
     },
+    reconfigure(next) {
+      const run = async (): Promise<ReconfigureResult> => {
+        if (state !== 'running') throw new MarinaError('HOST_NOT_RUNNING', `Cannot reconfigure a host that is ${state}`);
+        const needsRestart = RESTART_SECTIONS.filter((section) => !isDeepStrictEqual(config[section], next[section]));
+        const effective: HostConfig = { ...config, integrations: next.integrations, source: next.source };
+        if (next.document) effective.document = next.document;
+        const problems = await staticProblems(effective);
+        if (problems.length > 0) {
+          throw new MarinaError('CONFIG_INVALID', `Config not applied: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${formatProblems(problems)}`, {
+            details: { problems },
+          });
+        }
+        const result: ReconfigureResult = { added: [], removed: [], changed: [], unchanged: [], needsRestart };
+        const wanted = new Map(next.integrations.map((integration) => [integration.identifier, integration]));
+        for (const [identifier, integration] of integrations) {
+          const target = wanted.get(identifier);
+          if (target !== undefined && sameSettings(integration.config, target)) {
+            result.unchanged.push(identifier);
+            continue;
+          }
+          (target === undefined ? result.removed : result.changed).push(identifier);
+          await integration.stop({ reason: target === undefined ? 'removed from the config' : 'config changed', timeoutMs: drainTimeoutMs });
+        }
+        const started: Integration[] = [];
+        const rebuilt = new Map<string, Integration>();
+        for (const target of next.integrations) {
+          const existing = integrations.get(target.identifier);
+          if (existing !== undefined && result.unchanged.includes(target.identifier)) {
+            rebuilt.set(target.identifier, existing);
+            continue;
+          }
+          if (existing === undefined) result.added.push(target.identifier);
+          const integration = createIntegration(target, next.document);
+          rebuilt.set(target.identifier, integration);
+          started.push(integration);
+        }
+        integrations.clear();
+        for (const [identifier, integration] of rebuilt) integrations.set(identifier, integration);
+        config = effective;
+        const enabled = started.filter((integration) => integration.config.enabled);
+        const types = [...new Set(enabled.map((integration) => integration.config.type))];
+        await Promise.all(types.map((type) => loadAndActivate(type, 'start', enabled.filter((integration) => integration.config.type === type))));
+        for (const integration of started) {
+          if (!integration.config.enabled) await integration.stop({ reason: 'disabled in config', timeoutMs: 0 });
+        }
+        logger.info({ ...result }, 'configuration applied');
+        if (needsRestart.length > 0) logger.warn({ sections: needsRestart }, 'these sections changed but apply only on restart');
+        return result;
+      };
+      const next$ = reconfiguring.then(run, run);
+      reconfiguring = next$.catch(() => undefined);
+      return next$;
+    },
     async stop(stopOptions = {}) {
       if (state === 'stopped' || state === 'stopping') return { clean: true };
       state = 'stopping';
@@ -165,6 +245,16 @@ export function createHost(options: HostOptions): Host {
     integration: (identifier) => integrations.get(identifier),
   };
   return host;
+}
+
+/** Sections read once at start; a reconfigure reports changes to them instead of applying them. */
+const RESTART_SECTIONS = ['server', 'log', 'port', 'plugins', 'dataDir', 'shutdown'] as const;
+
+/** Whether two declarations of an integration would run it the same way (position aside). */
+function sameSettings(a: IntegrationConfig, b: IntegrationConfig): boolean {
+  const { origin: _a, ...left } = a;
+  const { origin: _b, ...right } = b;
+  return isDeepStrictEqual(left, right);
 }
 
 /**

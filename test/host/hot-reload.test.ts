@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDaemon, type Daemon } from './daemon.js';
@@ -38,6 +38,7 @@ describe('hot reload (spawned daemon)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'marina-reload-'));
   const plugins = path.join(dir, 'plugins');
   const alpha = path.join(plugins, 'alpha');
+  const config = path.join(dir, 'marina.yaml');
   let daemon: Daemon;
 
   const writeAlpha = (source: string) => {
@@ -62,7 +63,6 @@ describe('hot reload (spawned daemon)', () => {
       "export default { apiVersion: 1, type: 'stray', setup({ config }) { setTimeout(() => Promise.reject(new Error(`stray failure with ${config.apiToken}`)), 10); return { resync: {} }; } };\n",
     );
     writeAlpha(alphaSource('1.0.0'));
-    const config = path.join(dir, 'marina.yaml');
     writeFileSync(
       config,
       `server: { port: 0 }
@@ -142,6 +142,15 @@ integrations:
     await daemon.waitForOutput('unhandled promise rejection');
     expect(await daemon.get('/api/integrations/stray')).toMatchObject({ status: 'running' });
     expect(daemon.output()).toContain('stray failure with [REDACTED]');
+  });
+
+  it('applies a changed config on SIGHUP without touching the integrations that did not change', async () => {
+    writeFileSync(config, readFileSync(config, 'utf8') + '  - identifier: added-later\n    type: good\n    config: { apiToken: later-token-1234 }\n');
+    daemon.child.kill('SIGHUP');
+    const state = await daemon.waitFor('/api/integrations/added-later', (body) => body.status === 'running', 'added-later running');
+    expect(state).toMatchObject({ type: 'good', version: '1.2.3' });
+    await daemon.waitForOutput('configuration applied');
+    expect(daemon.logLines().find((line) => line['msg'] === 'configuration applied')).toMatchObject({ added: ['added-later'], removed: [], changed: [] });
   });
 
   it('left the other integration alone, and never logged the secret', async () => {
