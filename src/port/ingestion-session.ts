@@ -235,10 +235,12 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       const digests = new Map<PortEntity, number>();
       let skipped = 0;
       let invalid = 0;
-      for (const entity of entities) {
+      let firstInvalid: number | undefined;
+      for (const [index, entity] of entities.entries()) {
         counts.received += 1;
         if (typeof entity?.blueprint !== 'string' || entity.blueprint === '' || entity.identifier === undefined || entity.identifier === '' || entity.identifier === null) {
           invalid += 1;
+          firstInvalid ??= index;
           continue;
         }
         rememberRelations(entity);
@@ -256,7 +258,10 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       }
       if (invalid > 0) {
         counts.failed += invalid;
-        logger.warn({ kind: source.kind, resourceIndex: source.resourceIndex, count: invalid }, 'Entities without a blueprint or identifier were not sent to Port');
+        logger.warn(
+          { kind: source.kind, resourceIndex: source.resourceIndex, count: invalid, firstIndexInPage: firstInvalid },
+          'Entities without a blueprint or identifier were not sent to Port',
+        );
       }
       counts.skipped += skipped;
       const summary = await upsertGrouped(toWrite, counts, digests);

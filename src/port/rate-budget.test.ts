@@ -69,6 +69,17 @@ describe('rate budget', () => {
     expect(order).toEqual(['r0', 'live', 'r1', 'r2', 'r3', 'r4']);
   });
 
+  it('holds a few tokens back from a large bucket', async () => {
+    let clock = 0;
+    const budget = createRateBudget({ now: () => clock, concurrency: 200, limits: { overrides: { entities: { limit: 100, burst: 100, periodSeconds: 100 } } } });
+    let done = 0;
+    const jobs = Array.from({ length: 100 }, () => budget.run({ integration: 'a', family: 'entities' }, async () => void done++));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(done).toBe(97);
+    clock = 3000;
+    await Promise.all(jobs);
+  });
+
   it('pauses a family after a 429 and counts 429s', async () => {
     let clock = 1_000_000;
     const budget = createRateBudget({ now: () => clock, limits: false });

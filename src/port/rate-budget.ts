@@ -175,10 +175,15 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
   return {
     async run(job, task) {
       const priority = LANE_PRIORITY[job.lane ?? 'resync'];
-      const queueOptions = { priority, ...(job.signal === undefined ? {} : { signal: job.signal }) };
+      // The signal is checked here rather than given to p-queue: p-queue 8 adds an 'abort'
+      // listener per job that it never removes, so a resync's long-lived signal would keep every
+      // finished request (and its response) alive until the resync ends. takeToken and the task
+      // itself stop on the signal, which is all p-queue's option did once a job had started.
+      const queueOptions = { priority };
       const result = await laneFor(job.integration).add(
         () =>
           shared.add(async () => {
+            job.signal?.throwIfAborted();
             await takeToken(job.family, priority, job.signal);
             sent += 1;
             return task();
