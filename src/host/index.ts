@@ -1,4 +1,4 @@
-export { createHost, staticProblems, type Host, type HostOptions, type HostState } from './host.js';
+export { createHost, staticProblems, type Host, type HostOptions, type HostState, type ReconfigureResult } from './host.js';
 export { Integration, type ErrorReport, type IntegrationDependencies, type IntegrationSnapshot, type IntegrationStatus } from './integration.js';
 export { createDefaultImporter, type ImportModule } from './import-module.js';
 export { discoverPlugins, findEntry, findPluginDir, loadPlugin, readPluginFolder, ENTRY_FILES, type LoadedPlugin, type PluginFolder } from './plugin-loader.js';
