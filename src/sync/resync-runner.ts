@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
@@ -30,8 +31,13 @@ export interface ResyncRunnerOptions {
   logger: Logger;
   /** A plugin that produces no page for this long fails its kind. @default 300000 (5 min) */
   pageTimeoutMs?: number;
-  /** Pages fetched ahead of the one being loaded. @default 1 */
+  /** Pages fetched ahead of the one being mapped. @default 1 */
   readAhead?: number;
+  /**
+   * Pages being loaded into Port at once. With 2, page N+1 is mapped and sent while Port still
+   * answers for page N, so neither side waits for the other. @default 2
+   */
+  loadDepth?: number;
   /** The schedule's interval, reported to Port with every state change. */
   intervalMinutes?: number | null;
   /** Where the schedule counts from (Ocean: process start), for `nextResync`. @default when the runner was created */
@@ -87,6 +93,8 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
   const { integration, client, engine, metrics } = options;
   const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
   const readAhead = options.readAhead ?? 1;
+  const loadDepth = options.loadDepth ?? 2;
+  if (!Number.isSafeInteger(loadDepth) || loadDepth < 1) throw new RangeError(`loadDepth must be a positive integer, got ${String(options.loadDepth)}`);
   const intervalMinutes = options.intervalMinutes ?? null;
   const scheduleStart = options.scheduleStart ?? new Date();
   const redact = options.redact ?? ((text: string) => text);
@@ -115,7 +123,10 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
   }
 
   return {
-    async run(signal, runOptions = {}) {
+    async run(outerSignal, runOptions = {}) {
+      // One listener per in-flight Port request: more than Node's default warning level of 10.
+      const signal = AbortSignal.any([outerSignal]);
+      setMaxListeners(0, signal);
       const progress = runOptions.progress ?? createResyncProgress();
       const startedAt = new Date();
       const logger = options.logger.child({ resync: startedAt.toISOString() });
@@ -243,6 +254,13 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
     };
     let pageNumber = 0;
     let badRecords: MarinaError | undefined;
+    /** Upserts of pages still waiting for Port (at most `loadDepth`). */
+    const loading = new Set<Promise<void>>();
+    let loadFailure: { error: unknown } | undefined;
+    const drain = async (limit: number): Promise<void> => {
+      while (loading.size > limit) await Promise.race(loading);
+      if (loadFailure !== undefined) throw loadFailure.error;
+    };
     try {
       let pages: AsyncIterable<unknown>;
       try {
@@ -293,12 +311,24 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
           for (const item of mapped.itemErrors.slice(0, LOGGED_ITEM_ERRORS)) logger.warn({ kind, resourceIndex, page: pageNumber, record: item.index, err: item.message }, 'record could not be mapped');
         }
         for (const entity of mapped.passed) if (typeof entity.blueprint === 'string') seen.add(entity.blueprint);
-        const summary = await session.upsert(mapped.passed as PortEntity[], { kind: blockKey(resource, resourceIndex), resourceIndex });
-        add('upserted', summary.upserted);
-        add('unchanged', summary.skipped);
-        add('failed', summary.failed + summary.unresolved);
+        const load: Promise<void> = session.upsert(mapped.passed as PortEntity[], { kind: blockKey(resource, resourceIndex), resourceIndex }).then(
+          (summary) => {
+            add('upserted', summary.upserted);
+            add('unchanged', summary.skipped);
+            add('failed', summary.failed + summary.unresolved);
+          },
+          (error: unknown) => {
+            loadFailure ??= { error };
+          },
+        );
+        const tracked = load.finally(() => loading.delete(tracked));
+        loading.add(tracked);
+        await drain(loadDepth - 1);
       }
+      await drain(0);
     } finally {
+      // A failing block never leaves writes running into the next block.
+      await Promise.allSettled([...loading]);
       // Whatever the plugin still does for this kind (a hung page) is told to stop.
       if (!kindController.signal.aborted) kindController.abort(new MarinaError('RESYNC_ABORTED', `kind "${kind}" is finished`, { details: where }));
     }
