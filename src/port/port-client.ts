@@ -140,7 +140,8 @@ export function createPortClient(options: PortClientOptions): PortClient {
           () => http(url, { method: request.method, headers, body, searchParams, signal: request.signal }),
         );
       } catch (error) {
-        if (request.signal?.aborted) throw error;
+        // got reports an abort as its own AbortError; callers expect the reason they aborted with.
+        if (request.signal?.aborted) throw request.signal.reason;
         if (retryMode !== false && attempt < policy.maxRetries && policy.retriesError(error)) {
           const waitMs = policy.delayMs(attempt + 1);
           logger.debug({ ...where, attempt, waitMs, err: describe(error) }, 'Port request failed; retrying');

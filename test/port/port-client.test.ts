@@ -44,7 +44,7 @@ describe('Port client against the emulator', () => {
 
   it('retries injected 5xx and connection resets until the request succeeds', async () => {
     fixture = await startPortFixture({
-      emulator: { faults: [{ path: '/v1/organization', errorRate: 0.4, errorStatuses: [502, 503, 504], resetRate: 0.2 }] },
+      emulator: { faults: [{ path: '/v1/organization', errorRate: 0.3, errorStatuses: [502, 503, 504], resetRate: 0.1 }] },
     });
     const { client, identity, emulator } = fixture;
     const answers = await Promise.all(Array.from({ length: 30 }, () => client.request({ method: 'GET', path: '/v1/organization', integration: identity })));
