@@ -230,4 +230,25 @@ describe('resync runner', () => {
     // ...and before page k-1 was: the fetch overlaps the load.
     expect(loadedWhenAsked.slice(2).some((loaded, i) => loaded < (i + 2) * PAGE)).toBe(true);
   });
+
+  test('secrets in a plugin error are masked before they reach the report and the logs', async () => {
+    const id = 'runner-secret';
+    await provisionFake(fixture, fakeIdentity(id));
+    const secret = 'ghp_S3cr3tT0kenValue';
+    const file = path.join(tmp, 'secret.yml');
+    await writeFile(file, toYaml({ resources: [{ kind: 'repo', selector: { query: 'true' }, port: { entity: { mappings: { identifier: '.id', blueprint: '"fake-office"' } } } }] }));
+    const instance: IntegrationInstance = {
+      resync: {
+        // eslint-disable-next-line require-yield
+        async *repo() {
+          throw new Error(`GET https://api.example.test/repos failed with Authorization: token ${secret}`);
+        },
+      },
+    };
+    const { runner, lines } = runnerFor(id, instance, { mapping: { source: 'file', file }, redact: (text) => text.replaceAll(secret, '[REDACTED]') });
+    const report = await runner.run(new AbortController().signal);
+    expect(report.errors[0]!.message).toContain('token [REDACTED]');
+    expect(JSON.stringify(report)).not.toContain(secret);
+    expect(lines.join('')).not.toContain(secret);
+  });
 });
