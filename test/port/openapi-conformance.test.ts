@@ -70,6 +70,8 @@ describe('request bodies conform to Port OpenAPI', () => {
 
   it('validates every body of a provisioning, two resyncs, live writes and state reports', async () => {
     const identity = { identifier: 'conf', type: 'github', version: '2.0.0' };
+    // An integration that exists without a mapping, so provisioning pushes the default one.
+    await client.request({ method: 'POST', path: '/v1/integration', body: { installationId: 'conf', installationAppType: 'github' }, integration: identity });
     await provisionIntegration(client, identity, {
       initializePortResources: true,
       resources: {
@@ -127,6 +129,7 @@ describe('request bodies conform to Port OpenAPI', () => {
       [
         'PATCH /v1/blueprints/{identifier}',
         'PATCH /v1/integration/{identifier}',
+        'PATCH /v1/integration/{identifier}/config',
         'POST /v1/auth/access_token',
         'POST /v1/blueprints',
         'POST /v1/blueprints/{blueprint_identifier}/bulk/entities/delete',

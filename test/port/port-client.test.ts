@@ -54,6 +54,29 @@ describe('Port client against the emulator', () => {
     expect(attempts.length).toBeGreaterThan(30);
   });
 
+  it('gives up on an attempt after the timeout and retries it', async () => {
+    fixture = await startPortFixture({ client: { timeoutMs: 100, retry: { baseDelayMs: 50, maxDelayMs: 50 } } });
+    const { client, identity, emulator } = fixture;
+    await client.request({ method: 'GET', path: '/v1/organization', integration: identity });
+    emulator.setFaults([{ path: '/v1/organization', latencyMs: 400 }]);
+    setTimeout(() => emulator.setFaults([]), 250);
+    emulator.clearRequests();
+    const response = await client.request({ method: 'GET', path: '/v1/organization', integration: identity });
+    expect(response.status).toBe(200);
+    // The abandoned attempts are still answered (late) by the emulator: let them land, then count.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(emulator.requests().filter((r) => r.path === '/v1/organization').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports PORT_UNAVAILABLE once the retries of a timing-out request run out', async () => {
+    fixture = await startPortFixture({ client: { timeoutMs: 50, retry: { maxRetries: 2, baseDelayMs: 5 } } });
+    const { client, identity, emulator } = fixture;
+    emulator.setFaults([{ path: '/v1/organization', latencyMs: 300 }]);
+    const failure = await client.request({ method: 'GET', path: '/v1/organization', integration: identity }).catch((error: unknown) => error);
+    expect(isMarinaError(failure, 'PORT_UNAVAILABLE')).toBe(true);
+    expect((failure as { details: Record<string, unknown> }).details).toMatchObject({ attempts: 3, path: '/v1/organization' });
+  });
+
   it('does not retry a POST that is not marked safe, and names route and status in the error', async () => {
     fixture = await startPortFixture({ emulator: { faults: [{ path: '/v1/blueprints', method: 'POST', errorRate: 1, errorStatuses: [503] }] } });
     const { client, identity, emulator } = fixture;
