@@ -91,8 +91,21 @@ export interface LiveEventProcessor {
   handle(event: LiveEvent, request: LiveEventRequest): Promise<LiveEventResult>;
   /** Whether a failure of `handle` is worth retrying. @default errors that are {@link RetryableError} */
   isRetryable?(error: unknown): boolean;
+  /**
+   * Retries of a failed attempt. `attempts` counts every try, the first included; the wait
+   * before try n+1 is `min(initialDelayMs * factor^n, maxDelayMs)` (2 s, 4 s with the defaults).
+   */
   retry?: LiveEventRetryPolicy;
-  /** Per-event time limit for `handle`, in milliseconds. @default 90000 */
+  /**
+   * Header carrying the sender's delivery id (GitHub's `x-github-delivery`). A delivery id seen
+   * again within the host's dedupe window is answered without being processed twice.
+   * @default the host's list: `x-github-delivery`, `x-delivery-id`
+   */
+  deliveryIdHeader?: string;
+  /**
+   * Time limit of one attempt (all `handle` calls for the event, then the writes to Port), in
+   * milliseconds. A timed-out attempt is retried like a {@link RetryableError}. @default 90000
+   */
   timeoutMs?: number;
 }
 

@@ -1,0 +1,90 @@
+import { MarinaError } from '../errors.js';
+import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
+import { deleteOwnedEntities, refKey, upsertLiveEntities, type EntityRef, type IntegrationIdentity, type PortClient, type PortEntity } from '../port/index.js';
+import type { RawRecord } from '../sdk/index.js';
+
+/** What one processor returned for one resource block of the mapping. */
+export interface BlockResult {
+  resource: ResourceConfig;
+  updated: readonly RawRecord[];
+  deleted: readonly RawRecord[];
+}
+
+export interface AppliedResults {
+  upserted: EntityRef[];
+  deleted: EntityRef[];
+  /** Removal candidates that Port does not hold or another owner wrote; left alone. */
+  notOwned: EntityRef[];
+}
+
+export interface ApplyDependencies {
+  engine: MappingEngine;
+  client: PortClient;
+  integration: IntegrationIdentity;
+  mapping: Pick<PortAppConfig, 'deleteDependentEntities' | 'createMissingRelatedEntities' | 'enableMergeEntity'>;
+  signal?: AbortSignal;
+}
+
+/** A mapped entity's place in Port, when both parts are literal strings (a search-query identifier names no single entity). */
+function refOf(entity: { identifier: unknown; blueprint: unknown }): EntityRef | undefined {
+  return typeof entity.identifier === 'string' && entity.identifier !== '' && typeof entity.blueprint === 'string' && entity.blueprint !== ''
+    ? { blueprint: entity.blueprint, identifier: entity.identifier }
+    : undefined;
+}
+
+/**
+ * Writes a live event's results to Port with Ocean's semantics (ocean-behavior.md §7.4):
+ * updated records are mapped with `parseAll`; those passing the selector are upserted, those
+ * failing it become removal candidates. Deleted records are removal candidates whether or not
+ * they pass the selector: a tombstone often lacks the fields the selector reads, and Ocean
+ * (which only takes the passing ones) then silently keeps the stale entity (issue #3827).
+ * A candidate that is also upserted by the same event is kept; the others are deleted if they
+ * exist in Port and this integration owns them.
+ * @throws MarinaError `LIVE_EVENT_FAILED` when Port refused some entities (not retryable), or
+ * the Port client's error when Port could not be reached.
+ */
+export async function applyLiveResults(results: readonly BlockResult[], deps: ApplyDependencies): Promise<AppliedResults> {
+  const toUpsert: PortEntity[] = [];
+  const upsertKeys = new Set<string>();
+  const candidates = new Map<string, EntityRef>();
+  for (const result of results) {
+    if (result.updated.length > 0) {
+      const mapped = await deps.engine.mapPage(result.resource, result.updated, { parseAll: true });
+      for (const entity of mapped.passed) {
+        const ref = refOf(entity);
+        if (ref !== undefined) upsertKeys.add(refKey(ref.blueprint, ref.identifier));
+        toUpsert.push(entity as PortEntity);
+      }
+      for (const entity of mapped.failed) {
+        const ref = refOf(entity);
+        if (ref !== undefined) candidates.set(refKey(ref.blueprint, ref.identifier), ref);
+      }
+    }
+    if (result.deleted.length > 0) {
+      const mapped = await deps.engine.mapPage(result.resource, result.deleted, { parseAll: true });
+      for (const entity of [...mapped.passed, ...mapped.failed]) {
+        const ref = refOf(entity);
+        if (ref !== undefined) candidates.set(refKey(ref.blueprint, ref.identifier), ref);
+      }
+    }
+  }
+  const removals = [...candidates].filter(([key]) => !upsertKeys.has(key)).map(([, ref]) => ref);
+  const signal = deps.signal === undefined ? {} : { signal: deps.signal };
+
+  const outcomes = toUpsert.length === 0 ? [] : await upsertLiveEntities(deps.client, deps.integration, toUpsert, deps.mapping, signal);
+  const refused = outcomes.filter((outcome) => outcome.status === 'failed' || outcome.status === 'missing-related');
+  const removed = removals.length === 0 ? { deleted: [], notOwned: [], failed: [] } : await deleteOwnedEntities(deps.client, deps.integration, removals, { deleteDependents: deps.mapping.deleteDependentEntities, ...signal });
+
+  if (refused.length > 0 || removed.failed.length > 0) {
+    const problems = [
+      ...refused.map((outcome) => `upsert of ${JSON.stringify(outcome.entity.identifier)} (${outcome.entity.blueprint}): ${outcome.message}`),
+      ...removed.failed.map((failure) => `delete of "${failure.identifier}" (${failure.blueprint}): ${failure.message}`),
+    ];
+    throw new MarinaError('LIVE_EVENT_FAILED', `Port refused ${problems.length} entit${problems.length === 1 ? 'y' : 'ies'}: ${problems.slice(0, 5).join('; ')}`, {
+      details: { integration: deps.integration.identifier, problems: problems.slice(0, 20) },
+    });
+  }
+  const upserted: EntityRef[] = [];
+  for (const outcome of outcomes) if (outcome.status === 'upserted') upserted.push({ blueprint: outcome.entity.blueprint, identifier: outcome.identifier });
+  return { upserted, deleted: removed.deleted, notOwned: removed.notOwned };
+}

@@ -1,0 +1,315 @@
+import type { Logger } from 'pino';
+import { describeError, isMarinaError, MarinaError } from '../errors.js';
+import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
+import type { IntegrationIdentity, PortClient } from '../port/index.js';
+import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
+import { applyLiveResults, type AppliedResults, type BlockResult } from './apply-results.js';
+import { createKeyedQueue } from './keyed-queue.js';
+import type { DeadLetter, LiveEventStore, StoredEvent } from './live-event-store.js';
+import { compilePathPattern, type PathPattern } from './path-matcher.js';
+import { resolveRetryPolicy, retryDelayMs } from './retry-schedule.js';
+
+export interface IntegrationLiveOptions {
+  integration: IntegrationIdentity;
+  processors: readonly LiveEventProcessor[];
+  /**
+   * The mapping for one event. Ocean reads it from Port for every event; callers may cache it
+   * briefly, since an event must not wait on Port for the mapping at every delivery.
+   */
+  mapping: (signal: AbortSignal) => Promise<PortAppConfig>;
+  engine: MappingEngine;
+  client: PortClient;
+  store: LiveEventStore;
+  logger: Logger;
+  /** Events of different resources handled at once. @default 8 */
+  concurrency?: number;
+  /** Told when an event is done: handled, dead-lettered, or left pending by shutdown. */
+  onSettled?: (event: StoredEvent, outcome: EventOutcome) => void;
+}
+
+export type EventOutcome =
+  | { status: 'handled'; attempts: number; results: AppliedResults }
+  | { status: 'dead-lettered'; attempts: number; reason: string }
+  /** Shutdown or removal interrupted it; it stays in the journal for the next start. */
+  | { status: 'interrupted' };
+
+/** A processor matched by path, with the route parameters it captured. */
+export interface MatchedProcessor {
+  processor: LiveEventProcessor;
+  params: Record<string, string>;
+}
+
+export interface LiveQueueStats {
+  /** Events waiting for their turn. */
+  queued: number;
+  /** Events being handled now (one per resource at most). */
+  running: number;
+  handled: number;
+  retries: number;
+  deadLettered: number;
+  deadLetters: number;
+}
+
+export interface DeadLetterView {
+  id: string;
+  path: string;
+  processors: string[];
+  resourceKey: string;
+  deliveryId: string | null;
+  receivedAt: string;
+  failedAt: string;
+  attempts: number;
+  reason: string;
+}
+
+/**
+ * One integration's live events: its processors, its own ordered queue (so a slow or broken
+ * integration never delays another), retries, the per-attempt timeout and its dead letters.
+ */
+export interface IntegrationLive {
+  readonly identifier: string;
+  /** The processors whose path matches `requestPath`, in registration order. */
+  match(requestPath: string): MatchedProcessor[];
+  /** Queues an event the store has already persisted. */
+  enqueue(event: StoredEvent): void;
+  /** Swaps the processors (hot reload). Queued events find theirs by name when their turn comes. */
+  setProcessors(processors: readonly LiveEventProcessor[]): void;
+  /** Queues a dead letter again. @returns false when there is no dead letter with that id. */
+  replay(id: string): Promise<boolean>;
+  discard(id: string): Promise<boolean>;
+  deadLetters(): DeadLetterView[];
+  stats(): LiveQueueStats;
+  /** Resolves when the queue is empty and nothing runs. */
+  drain(): Promise<void>;
+  /** Stops: aborts running attempts (their events stay in the journal) and refuses new ones. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** Builds the event a processor sees from what the store kept. */
+export function toLiveEvent(event: StoredEvent, params: Record<string, string>, body: unknown, processorPath: string): LiveEvent {
+  return {
+    id: event.id,
+    path: processorPath,
+    params,
+    query: event.query,
+    headers: event.headers,
+    body,
+    rawBody: event.rawBody,
+    receivedAt: event.receivedAt,
+  };
+}
+
+function deadLetterView(letter: DeadLetter): DeadLetterView {
+  return {
+    id: letter.event.id,
+    path: letter.event.path,
+    processors: letter.event.processors,
+    resourceKey: letter.event.resourceKey,
+    deliveryId: letter.event.deliveryId ?? null,
+    receivedAt: letter.event.receivedAt.toISOString(),
+    failedAt: letter.at.toISOString(),
+    attempts: letter.attempts,
+    reason: letter.reason,
+  };
+}
+
+/** Rejects as soon as `signal` aborts, even if `work` ignores the signal. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return untilAborted(new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), signal);
+}
+
+/** Carries the processor whose `handle` failed, so its own retry policy applies. */
+class HandleFailure extends Error {
+  constructor(
+    readonly processor: LiveEventProcessor,
+    readonly original: unknown,
+  ) {
+    super(describeError(original), { cause: original });
+  }
+}
+
+export function createIntegrationLive(options: IntegrationLiveOptions): IntegrationLive {
+  const { integration, store, logger } = options;
+  const identifier = integration.identifier;
+  let processors: { processor: LiveEventProcessor; pattern: PathPattern }[] = [];
+  const queue = createKeyedQueue({ concurrency: options.concurrency ?? 8 });
+  const lifetime = new AbortController();
+  const counters = { handled: 0, retries: 0, deadLettered: 0 };
+
+  const setProcessors = (list: readonly LiveEventProcessor[]): void => {
+    const names = new Set<string>();
+    for (const processor of list) {
+      if (names.has(processor.name)) {
+        throw new MarinaError('LIVE_PROCESSOR_FAILED', `Integration "${identifier}" declares two live-event processors named "${processor.name}"; names must be unique`, {
+          details: { integration: identifier, processor: processor.name },
+        });
+      }
+      names.add(processor.name);
+    }
+    processors = list.map((processor) => ({ processor, pattern: compilePathPattern(processor.path) }));
+  };
+  setProcessors(options.processors);
+
+  /** One try: every matching resource block of every processor, then one write to Port. */
+  const attempt = async (event: StoredEvent, chosen: MatchedProcessor[], body: unknown, signal: AbortSignal): Promise<AppliedResults> => {
+    const mapping = await untilAborted(options.mapping(signal), signal);
+    const jobs: Promise<BlockResult>[] = [];
+    for (const { processor, params } of chosen) {
+      const liveEvent = toLiveEvent(event, params, body, processor.path);
+      let kinds: readonly string[];
+      try {
+        kinds = await processor.kinds(liveEvent);
+      } catch (error) {
+        throw new HandleFailure(processor, error);
+      }
+      mapping.resources.forEach((resource, resourceIndex) => {
+        if (!kinds.includes(resource.kind)) return;
+        const request = { kind: resource.kind, selector: resource.selector, resourceIndex, resource: resource as unknown as Record<string, unknown>, signal };
+        jobs.push(
+          untilAborted(
+            Promise.resolve().then(() => processor.handle(liveEvent, request)),
+            signal,
+          ).then(
+            (result) => ({ resource, updated: result.updated ?? [], deleted: result.deleted ?? [] }),
+            (error: unknown) => {
+              throw new HandleFailure(processor, error);
+            },
+          ),
+        );
+      });
+    }
+    // Settle every job before failing, so no handle keeps running unobserved into the next try.
+    const settled = await Promise.allSettled(jobs);
+    const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<BlockResult>).value);
+    return applyLiveResults(results, { engine: options.engine, client: options.client, integration, mapping, signal });
+  };
+
+  const isRetryable = (error: unknown, fallback: LiveEventProcessor): boolean => {
+    if (isMarinaError(error, 'LIVE_EVENT_TIMEOUT')) return true;
+    if (error instanceof HandleFailure) {
+      const original = error.original;
+      if (isMarinaError(original, 'LIVE_EVENT_TIMEOUT')) return true;
+      return error.processor.isRetryable ? error.processor.isRetryable(original) : original instanceof RetryableError;
+    }
+    // Port or mapping trouble: Port's client says whether it is transient.
+    if (isMarinaError(error)) return error.retryable;
+    return fallback.isRetryable ? fallback.isRetryable(error) : error instanceof RetryableError;
+  };
+
+  const process = async (event: StoredEvent): Promise<void> => {
+    if (lifetime.signal.aborted) return options.onSettled?.(event, { status: 'interrupted' });
+    const log = logger.child({ eventId: event.id, resourceKey: event.resourceKey });
+    const chosen: MatchedProcessor[] = [];
+    for (const name of event.processors) {
+      const entry = processors.find((candidate) => candidate.processor.name === name);
+      const params = entry?.pattern.match(event.path);
+      if (entry !== undefined && params !== undefined) chosen.push({ processor: entry.processor, params });
+    }
+    const deadLetter = async (reason: string, attempts: number): Promise<void> => {
+      counters.deadLettered++;
+      log.warn({ attempts, reason }, 'Live event failed; moved to the dead-letter list');
+      await store.deadLetter(event, reason, attempts).catch((error: unknown) => log.error({ err: describeError(error) }, 'Could not record the dead letter; the event stays queued for the next start'));
+      options.onSettled?.(event, { status: 'dead-lettered', attempts, reason });
+    };
+    if (chosen.length === 0) {
+      return deadLetter(`No processor named ${event.processors.map((name) => `"${name}"`).join(', ')} serves path ${event.path} any more`, 0);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(event.rawBody.toString('utf8'));
+    } catch (error) {
+      return deadLetter(`The stored body is not JSON: ${(error as Error).message}`, 0);
+    }
+    const lead = chosen[0]!.processor;
+    const policy = resolveRetryPolicy(lead.retry);
+    const timeoutMs = Math.max(...chosen.map(({ processor }) => processor.timeoutMs ?? 90_000));
+    for (let tries = 1; ; tries++) {
+      const timeout = new AbortController();
+      const timer = setTimeout(() => {
+        timeout.abort(new MarinaError('LIVE_EVENT_TIMEOUT', `Live event ${event.id} took longer than ${timeoutMs} ms`, { retryable: true, details: { integration: identifier, timeoutMs } }));
+      }, timeoutMs);
+      timer.unref();
+      const signal = AbortSignal.any([lifetime.signal, timeout.signal]);
+      try {
+        const results = await attempt(event, chosen, body, signal);
+        counters.handled++;
+        store.complete(event);
+        log.debug({ attempts: tries, upserted: results.upserted.length, deleted: results.deleted.length }, 'Live event handled');
+        options.onSettled?.(event, { status: 'handled', attempts: tries, results });
+        return;
+      } catch (error) {
+        if (lifetime.signal.aborted) {
+          options.onSettled?.(event, { status: 'interrupted' });
+          return;
+        }
+        const failingPolicy = error instanceof HandleFailure ? resolveRetryPolicy(error.processor.retry) : policy;
+        const reason = describeError(error instanceof HandleFailure ? error.original : error);
+        if (!isRetryable(error, lead) || tries >= failingPolicy.attempts) return deadLetter(reason, tries);
+        const delay = retryDelayMs(failingPolicy, tries);
+        counters.retries++;
+        log.info({ attempt: tries, of: failingPolicy.attempts, delayMs: delay, reason }, 'Live event attempt failed; retrying');
+        try {
+          await wait(delay, lifetime.signal);
+        } catch {
+          options.onSettled?.(event, { status: 'interrupted' });
+          return;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  };
+
+  const enqueue = (event: StoredEvent): void => {
+    queue.add(event.resourceKey, () => process(event));
+  };
+
+  // Events a previous run accepted and did not finish come first, in arrival order.
+  for (const event of store.pending(identifier)) enqueue(event);
+
+  return {
+    identifier,
+    match(requestPath) {
+      const matches: MatchedProcessor[] = [];
+      for (const { processor, pattern } of processors) {
+        const params = pattern.match(requestPath);
+        if (params !== undefined) matches.push({ processor, params });
+      }
+      return matches;
+    },
+    enqueue(event) {
+      if (lifetime.signal.aborted) throw new MarinaError('HOST_NOT_RUNNING', `Live events of integration "${identifier}" are stopped`, { details: { integration: identifier } });
+      enqueue(event);
+    },
+    setProcessors,
+    async replay(id) {
+      const event = await store.replay(identifier, id);
+      if (event === undefined) return false;
+      enqueue(event);
+      return true;
+    },
+    discard: (id) => store.discard(identifier, id),
+    deadLetters: () => store.deadLetters(identifier).map(deadLetterView),
+    stats: () => ({ queued: queue.waiting, running: queue.running, ...counters, deadLetters: store.deadLetters(identifier).length }),
+    drain: () => queue.onIdle(),
+    async close() {
+      lifetime.abort(new MarinaError('HOST_NOT_RUNNING', `Live events of integration "${identifier}" stopped`, { details: { integration: identifier } }));
+      await queue.onIdle();
+    },
+    get closed() {
+      return lifetime.signal.aborted;
+    },
+  };
+}
