@@ -114,7 +114,7 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
   const file = path.join(options.dataDir, 'live-events', 'journal.log');
   const windowMs = options.dedupeWindowMs ?? 600_000;
   const now = options.now ?? Date.now;
-  let compactAt = options.compactAtBytes ?? 8 * 1024 * 1024;
+  const compactAt = options.compactAtBytes ?? 8 * 1024 * 1024;
 
   // Per integration, in arrival order (Map keeps insertion order).
   const pending = new Map<string, Map<string, StoredEvent>>();
@@ -199,34 +199,42 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
     return records;
   };
 
+  // Roughly what a compacted journal would hold; compaction runs once the file is both past the
+  // threshold and mostly dead weight, so a large backlog does not compact on every event.
+  const weight = (event: StoredEvent): number => Math.ceil(event.rawBody.length * 1.34) + 400;
+  let liveBytes = 0;
+  for (const events of pending.values()) for (const event of events.values()) liveBytes += weight(event);
+  for (const letters of dead.values()) for (const letter of letters.values()) liveBytes += weight(letter.event);
+
   let compacting = false;
+  let closing = false;
   const maybeCompact = (): void => {
-    if (compacting || journal.size < compactAt) return;
+    if (compacting || journal.size < compactAt || journal.size < 2 * liveBytes) return;
     compacting = true;
     journal
       .rewrite(snapshot())
-      .then(() => {
-        // A backlog bigger than the threshold would compact on every event: give it room.
-        compactAt = Math.max(options.compactAtBytes ?? 8 * 1024 * 1024, journal.size * 2);
-      })
       .catch(() => undefined)
       .finally(() => {
         compacting = false;
+        // Events completed while it ran may have made the file worth compacting again.
+        if (!closing) maybeCompact();
       });
   };
 
   return {
     async accept(event) {
       all(pending, event.integration).set(event.id, event);
+      liveBytes += weight(event);
       try {
         await journal.append(serialize(event));
       } catch (error) {
-        pending.get(event.integration)?.delete(event.id);
+        if (pending.get(event.integration)?.delete(event.id)) liveBytes -= weight(event);
         throw error;
       }
     },
     complete(event) {
       if (!pending.get(event.integration)?.delete(event.id)) return;
+      liveBytes -= weight(event);
       journal.appendLater({ t: 'done', integration: event.integration, id: event.id });
       maybeCompact();
     },
@@ -246,7 +254,10 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
       return letter.event;
     },
     async discard(integration, id) {
-      if (!dead.get(integration)?.delete(id)) return false;
+      const letter = dead.get(integration)?.get(id);
+      if (letter === undefined) return false;
+      dead.get(integration)!.delete(id);
+      liveBytes -= weight(letter.event);
       await journal.append({ t: 'discard', integration, id });
       return true;
     },
@@ -264,6 +275,9 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
     releaseDelivery(integration, deliveryId) {
       seen.delete(deliveryKey(integration, deliveryId));
     },
-    close: () => journal.close(),
+    async close() {
+      closing = true;
+      await journal.close();
+    },
   };
 }
