@@ -5,13 +5,14 @@ import { bulkUpsert } from '../../src/port/index.js';
 import { defineLiveEventProcessor, RetryableError, verifyHmacSignature, verifySharedSecret, type LiveEvent, type LiveEventProcessor } from '../../src/sdk/index.js';
 import { eventually, gate, identity, post, startLiveServer, startPortFixture, type LiveServer, type PortFixture } from './support/live-fixture.js';
 
-interface ItemBody {
+// A type alias (not an interface) so it fits RawRecord's index signature.
+type ItemBody = {
   id: string;
   seq?: number;
   state?: string;
   archived?: boolean;
   action?: 'delete';
-}
+};
 
 const bodyOf = (event: LiveEvent): ItemBody => event.body as ItemBody;
 
