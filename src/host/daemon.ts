@@ -7,7 +7,7 @@ import { createHttpServer } from '../http/server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
 import { createSecretRedactor, type SecretRedactor } from '../observability/secret-redactor.js';
-import { createHost, type Host } from './host.js';
+import { createHost, type Host, type HostResyncOptions } from './host.js';
 import { createDefaultImporter, type ImportModule } from './import-module.js';
 
 export interface DaemonOptions {
@@ -24,6 +24,8 @@ export interface DaemonOptions {
   http?: boolean;
   /** Pass one to mask secrets in what the caller prints too (e.g. a startup error on stderr). */
   redactor?: SecretRedactor;
+  /** Resync settings (cap, page timeout, a listener override for `marina sail`). */
+  resync?: HostResyncOptions;
 }
 
 /** A running Marina: host, HTTP server, logger, metrics, and the embedded Port if any. */
@@ -83,8 +85,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     env: options.env,
     importModule: options.importModule ?? createDefaultImporter(import.meta.url),
     ...(port ? { port } : {}),
+    ...(options.resync ? { resync: options.resync } : {}),
   });
-  const server = options.http === false ? undefined : createHttpServer({ host, metrics, logger, version: options.version });
+  const adminToken = options.env['MARINA_ADMIN_TOKEN'] || undefined;
+  redactor.add(adminToken);
+  if (options.http !== false && adminToken === undefined) logger.info('MARINA_ADMIN_TOKEN is not set: admin routes that change things accept requests from this machine (loopback) only');
+  const server = options.http === false ? undefined : createHttpServer({ host, metrics, logger, version: options.version, ...(adminToken === undefined ? {} : { adminToken }) });
   const closeEmulator = () => emulator?.close().catch((error: unknown) => logger.error({ err: error }, 'embedded Port did not close cleanly'));
 
   let url: string | undefined;

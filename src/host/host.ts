@@ -6,6 +6,8 @@ import { isMarinaError, MarinaError } from '../errors.js';
 import type { HostMetrics } from '../observability/metrics.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { ImportModule } from './import-module.js';
+import { createResyncHub, type ResyncHub } from '../sync/resync-hub.js';
+import type { ResyncWiring } from './integration-resync.js';
 import { Integration } from './integration.js';
 import { findPluginDir, loadPlugin, readPluginFolder, type LoadedPlugin } from './plugin-loader.js';
 import { watchPlugins, type PluginWatcher } from './plugin-watcher.js';
@@ -21,6 +23,17 @@ export interface HostOptions {
   importModule: ImportModule;
   /** The Port the integrations talk to (the configured one or the embedded emulator). */
   port?: PortConnection;
+  /** Resync settings; resyncs run whenever there is a Port. */
+  resync?: HostResyncOptions;
+}
+
+export interface HostResyncOptions {
+  /** Most resyncs at once across integrations. @default env MARINA_MAX_CONCURRENT_RESYNCS, else 4 */
+  maxConcurrentResyncs?: number;
+  /** @default env MARINA_RESYNC_PAGE_TIMEOUT_SECONDS × 1000, else 5 minutes */
+  pageTimeoutMs?: number;
+  /** Replaces every integration's listener (`marina sail`). */
+  listener?: ResyncWiring['listener'];
 }
 
 /** What {@link Host.reconfigure} did, by integration identifier. */
@@ -80,6 +93,10 @@ export function createHost(options: HostOptions): Host {
   const integrations = new Map<string, Integration>();
   const reloadChains = new Map<string, Promise<void>>();
   const drainTimeoutMs = config.shutdown.timeoutSeconds * 1000;
+  const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options) }) : undefined;
+  const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', 300) * 1000;
+  const resyncWiring: ResyncWiring | undefined =
+    hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
 
   if (options.port) {
     options.redactor.add(options.port.clientId);
@@ -94,6 +111,7 @@ export function createHost(options: HostOptions): Host {
       env: options.env,
       setupTimeoutMs: config.plugins.setupTimeoutSeconds * 1000,
       ...(document ? { document } : {}),
+      ...(resyncWiring ? { resync: resyncWiring } : {}),
     });
   for (const integrationConfig of config.integrations) {
     integrations.set(integrationConfig.identifier, createIntegration(integrationConfig, config.document));
@@ -238,6 +256,11 @@ export function createHost(options: HostOptions): Host {
         const ok = await integration.stop({ reason: 'host shutting down', timeoutMs: share });
         clean &&= ok;
       }
+      // Every runtime has left the scheduler by now; this closes the shared engine and clients.
+      if (hub) {
+        const { unsettled } = await hub.close({ deadlineMs: Math.max(0, deadline - Date.now()) });
+        clean &&= unsettled.length === 0;
+      }
       state = 'stopped';
       return { clean };
     },
@@ -245,6 +268,20 @@ export function createHost(options: HostOptions): Host {
     integration: (identifier) => integrations.get(identifier),
   };
   return host;
+}
+
+function maxConcurrentResyncs(options: HostOptions): number {
+  return options.resync?.maxConcurrentResyncs ?? positiveNumber(options.env['MARINA_MAX_CONCURRENT_RESYNCS'], 'MARINA_MAX_CONCURRENT_RESYNCS', 4, true);
+}
+
+/** A positive number from the environment, or the default; a bad value is a config error naming the variable. */
+function positiveNumber(value: string | undefined, name: string, fallback: number, integer = false): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!(Number.isFinite(parsed) && parsed > 0 && (!integer || Number.isSafeInteger(parsed)))) {
+    throw new MarinaError('CONFIG_INVALID', `Environment variable ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`, { details: { variable: name } });
+  }
+  return parsed;
 }
 
 /** Sections read once at start; a reconfigure reports changes to them instead of applying them. */

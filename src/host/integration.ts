@@ -9,6 +9,8 @@ import type { IntegrationContext, IntegrationInstance } from '../sdk/index.js';
 import { createHttpClient } from './http-client.js';
 import { createPluginCache } from './plugin-cache.js';
 import type { LoadedPlugin } from './plugin-loader.js';
+import type { IntegrationRuntime, RuntimeStatus } from '../sync/integration-runtime.js';
+import { startIntegrationResync, type ResyncWiring } from './integration-resync.js';
 
 export type IntegrationStatus = IntegrationStatusName;
 
@@ -39,6 +41,8 @@ export interface IntegrationSnapshot {
   pluginLoadedAt: string | null;
   reloads: number;
   inflight: number;
+  /** Resyncs: listener, running run with live per-kind figures, last runs. Null without Port. */
+  resync: (RuntimeStatus & { provisioningError: string | null }) | null;
 }
 
 export interface IntegrationDependencies {
@@ -52,6 +56,8 @@ export interface IntegrationDependencies {
   setupTimeoutMs: number;
   /** The host config document, so plugin config problems point at lines. */
   document?: SourceDocument;
+  /** Resync machinery; absent when the host has no Port to write to. */
+  resync?: ResyncWiring;
 }
 
 /** One running version of the plugin for this integration. */
@@ -83,6 +89,10 @@ export class Integration {
   #reloads = 0;
   /** Serialises start/reload/stop so two reloads never interleave. */
   #transition: Promise<unknown> = Promise.resolve();
+  #runtime: IntegrationRuntime | undefined;
+  #provisioningError: string | null = null;
+  /** Provisioning and listener start, in the background: Port may be slow or down. */
+  #resyncStart: { promise: Promise<void>; controller: AbortController } | undefined;
 
   constructor(deps: IntegrationDependencies) {
     this.#deps = deps;
@@ -107,6 +117,11 @@ export class Integration {
 
   get plugin(): LoadedPlugin | undefined {
     return this.#current?.plugin;
+  }
+
+  /** The resync runtime (run requests, run lookups, status), once the integration runs with a Port. */
+  get resync(): IntegrationRuntime | undefined {
+    return this.#runtime;
   }
 
   /** Fires when the current plugin instance is stopped (reload, removal, shutdown). */
@@ -185,6 +200,13 @@ export class Integration {
         this.#reloads++;
       }
       this.logger.info({ plugin: plugin.type, version: plugin.version, reason: options.reason }, previous ? 'integration reloaded' : 'integration running');
+      // Resyncs start once, with the first instance; a reloaded instance serves the next run.
+      // Not awaited: provisioning talks to Port, and a slow Port must not hold up live events.
+      if (this.#runtime === undefined && this.#resyncStart === undefined && this.#deps.resync !== undefined) {
+        const controller = new AbortController();
+        const promise = this.#startResync(plugin, this.#deps.resync, controller.signal);
+        this.#resyncStart = { promise, controller };
+      }
     });
   }
 
@@ -218,9 +240,20 @@ export class Integration {
    */
   stop(options: { reason: string; timeoutMs: number; error?: unknown }): Promise<boolean> {
     return this.#serialise(async () => {
+      const deadline = Date.now() + options.timeoutMs;
+      // The listener stops first, so nothing triggers a resync while the instance drains.
+      const starting = this.#resyncStart;
+      this.#resyncStart = undefined;
+      // Not waited for: provisioning against an unreachable Port may retry for minutes; once
+      // aborted, whatever it started is stopped by #startResync itself.
+      starting?.controller.abort(new MarinaError('RESYNC_ABORTED', `integration ${options.reason}`, { details: { integration: this.identifier } }));
+      const runtime = this.#runtime;
+      this.#runtime = undefined;
+      const runtimeStopped = runtime === undefined ? true : await withDeadline(runtime.stop(), deadline);
+      if (!runtimeStopped) this.logger.warn('the resync runtime did not stop before the deadline');
       const generation = this.#current;
       this.#current = undefined;
-      const clean = generation === undefined ? true : await this.#shutDown(generation, options.reason, options.timeoutMs);
+      const clean = (generation === undefined ? true : await this.#shutDown(generation, options.reason, Math.max(0, deadline - Date.now()))) && runtimeStopped;
       this.#setStatus('stopped', options.error === undefined ? this.#error : this.#report(options.error));
       this.logger.info({ reason: options.reason, clean }, 'integration stopped');
       return clean;
@@ -248,7 +281,36 @@ export class Integration {
       pluginLoadedAt: plugin?.loadedAt.toISOString() ?? null,
       reloads: this.#reloads,
       inflight: this.#current?.inflight.size ?? 0,
+      resync: this.#runtime ? { ...this.#runtime.status(), provisioningError: this.#provisioningError } : null,
     };
+  }
+
+  async #startResync(plugin: LoadedPlugin, wiring: ResyncWiring, signal: AbortSignal): Promise<void> {
+    try {
+      const started = await startIntegrationResync({
+        config: this.config,
+        plugin,
+        logger: this.#deps.logger,
+        wiring,
+        signal,
+        instance: () => this.instance,
+        runWork: (work, workSignal) => this.run(work, { signal: workSignal }),
+        redact: (text) => this.#deps.redactor.redact(text),
+      });
+      if (signal.aborted) {
+        // Stopped while starting: this runtime never serves.
+        await started.runtime.stop();
+        return;
+      }
+      this.#runtime = started.runtime;
+      this.#provisioningError = started.provisioningError ?? null;
+    } catch (error) {
+      if (signal.aborted) return;
+      // A listener that cannot start (Kafka unreachable) leaves the integration serving live
+      // events; the error shows in its status.
+      this.#provisioningError = this.#deps.redactor.redact(describeError(error));
+      this.logger.error({ code: isMarinaError(error) ? error.code : undefined, err: this.#provisioningError }, 'resyncs could not start');
+    }
   }
 
   #serialise<T>(step: () => Promise<T>): Promise<T> {

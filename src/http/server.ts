@@ -5,6 +5,7 @@ import type { HostMetrics } from '../observability/metrics.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerIntegrationsRoutes } from './integrations-routes.js';
 import { registerMetricsRoute } from './metrics-route.js';
+import { registerResyncRoutes } from './resync-routes.js';
 
 export interface HttpServerOptions {
   host: Host;
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Marina's version, reported by the health routes. */
   version: string;
+  /** Bearer token of the admin routes that change things (`MARINA_ADMIN_TOKEN`); none: loopback only. */
+  adminToken?: string;
 }
 
 /**
@@ -28,5 +31,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   registerHealthRoutes(app, { host: options.host, version: options.version });
   registerMetricsRoute(app, { registry: options.metrics.registry });
   registerIntegrationsRoutes(app, { host: options.host });
+  registerResyncRoutes(app, { host: options.host, admin: options.adminToken === undefined ? {} : { token: options.adminToken } });
   return app;
 }

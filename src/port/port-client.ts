@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got } from 'got';
@@ -117,7 +118,13 @@ export function createPortClient(options: PortClientOptions): PortClient {
     },
   });
 
+  // Closing aborts everything still in flight or waiting to retry (token fetches included), so
+  // a closed client leaves no timers behind when Port is unreachable.
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
+
   async function send<T>(request: PortRequest, auth: 'token' | undefined): Promise<PortResponse<T>> {
+    const signal = request.signal === undefined ? closing.signal : AbortSignal.any([request.signal, closing.signal]);
     const family = routeFamily(request.method, request.path);
     const retryMode = request.retry ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE' ? 'idempotent' : false);
     const url = `${baseUrl}${request.path}`;
@@ -136,16 +143,16 @@ export function createPortClient(options: PortClientOptions): PortClient {
       let response: { statusCode: number; body: string; headers: Record<string, string | string[] | undefined> };
       try {
         response = await options.budget.run(
-          { integration: request.integration.identifier, family, lane: request.lane ?? 'resync', ...(request.signal === undefined ? {} : { signal: request.signal }) },
-          () => http(url, { method: request.method, headers, body, searchParams, signal: request.signal }),
+          { integration: request.integration.identifier, family, lane: request.lane ?? 'resync', signal },
+          () => http(url, { method: request.method, headers, body, searchParams, signal }),
         );
       } catch (error) {
         // got reports an abort as its own AbortError; callers expect the reason they aborted with.
-        if (request.signal?.aborted) throw request.signal.reason;
+        if (signal.aborted) throw signal.reason;
         if (retryMode !== false && attempt < policy.maxRetries && policy.retriesError(error)) {
           const waitMs = policy.delayMs(attempt + 1);
           logger.debug({ ...where, attempt, waitMs, err: describe(error) }, 'Port request failed; retrying');
-          await sleep(waitMs, request.signal);
+          await sleep(waitMs, signal);
           continue;
         }
         throw new PortHttpError('PORT_UNAVAILABLE', `Could not reach Port for ${request.method} ${request.path}: ${describe(error)}`, undefined, undefined, {
@@ -174,7 +181,7 @@ export function createPortClient(options: PortClientOptions): PortClient {
       if (retryable && attempt < policy.maxRetries) {
         const waitMs = policy.delayMs(attempt + 1, { status, headers: response.headers });
         logger.debug({ ...where, status, attempt, waitMs }, 'Port answered with a transient error; retrying');
-        await sleep(waitMs, request.signal);
+        await sleep(waitMs, signal);
         continue;
       }
       throw httpError(request, status, parsed, response.headers, attempt + 1, baseUrl);
@@ -185,6 +192,7 @@ export function createPortClient(options: PortClientOptions): PortClient {
     baseUrl,
     request: (request) => send(request, 'token'),
     close() {
+      closing.abort(new PortHttpError('PORT_UNAVAILABLE', `The Port client for ${baseUrl} was closed`, undefined, undefined, { details: { baseUrl } }));
       agent.http.destroy();
       agent.https.destroy();
     },
