@@ -6,6 +6,8 @@ export const USAGE = `Usage: marina <command> [options]
 
 Commands:
   start [--config FILE]       run the daemon (default config: config/marina.yaml, or OCEAN__* env)
+  sail [--integration ID] --once
+                              one resync of each (or the named) integration, then exit 0 if all completed
   validate [--config FILE]    check a host config, its plugins and mappings; list every problem
   list [--config FILE]        list the plugins found, their kinds and the integrations using them
   new NAME [--dir DIR]        scaffold a plugin folder (Ocean layout) that validates as is
@@ -25,6 +27,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   switch (command) {
     case 'start':
       return (await import('./start-command.js')).runStartCommand(args, io);
+    case 'sail':
+      return (await import('./sail-command.js')).runSailCommand(args, io);
     case 'validate':
       return (await import('./validate-command.js')).runValidateCommand(args, io);
     case 'list':

@@ -124,6 +124,20 @@ export class Integration {
     return this.#runtime;
   }
 
+  /**
+   * Resolves once resyncs have started (with the runtime) or could not start (undefined: no
+   * Port, not running, or the listener failed; `resyncError` says why).
+   */
+  async resyncReady(): Promise<IntegrationRuntime | undefined> {
+    await this.#resyncStart?.promise;
+    return this.#runtime;
+  }
+
+  /** Why resyncs could not start, or why provisioning failed; null when neither happened. */
+  get resyncError(): string | null {
+    return this.#provisioningError;
+  }
+
   /** Fires when the current plugin instance is stopped (reload, removal, shutdown). */
   get signal(): AbortSignal | undefined {
     return this.#current?.controller.signal;

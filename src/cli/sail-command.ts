@@ -1,0 +1,166 @@
+import { parseArgs } from 'node:util';
+import type { HostConfig } from '../config/host-config.js';
+import { describeError, isMarinaError } from '../errors.js';
+import { startDaemon } from '../host/daemon.js';
+import type { ImportModule } from '../host/import-module.js';
+import { commandDrivenListener } from '../host/integration-resync.js';
+import { createSecretRedactor } from '../observability/secret-redactor.js';
+import type { IntegrationRuntime, RunRecord } from '../sync/integration-runtime.js';
+import { progressLine, renderProgressTable } from '../sync/progress-view.js';
+import { writeLine, type CliIo } from './cli-io.js';
+import { EXIT } from './exit-codes.js';
+import { resolveHostConfig } from './resolve-config.js';
+import { readVersion } from './version.js';
+
+export const SAIL_USAGE = 'Usage: marina sail [--config FILE] [--integration ID]... --once';
+
+/** How often the terminal view is redrawn, and how often plain progress lines are written. */
+const REDRAW_MS = 250;
+const LINE_MS = 5_000;
+
+interface Outcome {
+  identifier: string;
+  status: RunRecord['status'] | 'not-started';
+  record?: RunRecord;
+  reason?: string;
+}
+
+/**
+ * `marina sail --once`: one resync of each selected integration (all enabled ones by default),
+ * then exit: 0 when every one completed, 1 otherwise (a kind failed, the plugin did not load,
+ * Port refused). Made for CI pipelines and cron jobs, like Ocean's `ocean sail --once`, but for
+ * many integrations at once under the same global cap as the daemon.
+ *
+ * Progress goes to stderr: a per-kind table redrawn in place on a terminal, plain lines
+ * otherwise. Logs go to stdout as usual (quieter on a terminal, so they do not tear the table).
+ */
+export async function runSailCommand(args: string[], io: CliIo, options: { importModule?: ImportModule } = {}): Promise<number> {
+  let flags: { config?: string; integration?: string[]; once?: boolean };
+  try {
+    flags = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, integration: { type: 'string', short: 'i', multiple: true }, once: { type: 'boolean' } }, strict: true }).values;
+  } catch (error) {
+    writeLine(io.stderr, `${(error as Error).message}\n${SAIL_USAGE}`);
+    return EXIT.USAGE;
+  }
+  if (flags.once !== true) {
+    writeLine(io.stderr, `sail resyncs once and exits: pass --once (the long-running daemon is \`marina start\`).\n${SAIL_USAGE}`);
+    return EXIT.USAGE;
+  }
+  let config: HostConfig;
+  try {
+    config = (await resolveHostConfig(flags.config, io)).config;
+  } catch (error) {
+    writeLine(io.stderr, isMarinaError(error) ? error.message : describeError(error));
+    return isMarinaError(error) ? EXIT.CONFIG : EXIT.FAILURE;
+  }
+  const wanted = flags.integration ?? [];
+  const known = config.integrations.map((integration) => integration.identifier);
+  const unknown = wanted.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    writeLine(io.stderr, `Unknown integration${unknown.length > 1 ? 's' : ''} ${unknown.map((id) => `"${id}"`).join(', ')} in ${config.source} (configured: ${known.join(', ') || 'none'})`);
+    return EXIT.USAGE;
+  }
+  const selected = config.integrations.filter((integration) => (wanted.length === 0 ? integration.enabled : wanted.includes(integration.identifier)));
+  if (selected.length === 0) {
+    writeLine(io.stderr, `No enabled integration to resync in ${config.source}`);
+    return EXIT.USAGE;
+  }
+  const interactive = isTty(io.stderr);
+  // Only the selected integrations run, each driven by this command, none on a schedule.
+  const sailConfig: HostConfig = {
+    ...config,
+    integrations: selected.map((integration) => ({ ...integration, enabled: true, scheduledResyncInterval: null })),
+    plugins: { ...config.plugins, watch: false },
+    ...(interactive && isTty(io.stdout) && io.env['LOG_LEVEL'] === undefined ? { log: { level: 'warn' as const } } : {}),
+  };
+
+  const redactor = createSecretRedactor();
+  let daemon;
+  try {
+    daemon = await startDaemon({
+      config: sailConfig,
+      redactor,
+      env: io.env,
+      version: await readVersion(io.packageRoot),
+      http: false,
+      logDestination: io.stdout,
+      resync: { listener: () => commandDrivenListener() },
+      ...(options.importModule ? { importModule: options.importModule } : {}),
+    });
+  } catch (error) {
+    writeLine(io.stderr, redactor.redact(describeError(error)));
+    return isMarinaError(error) && error.code.startsWith('CONFIG_') ? EXIT.CONFIG : EXIT.FAILURE;
+  }
+
+  const outcomes: Outcome[] = [];
+  const pending: Promise<void>[] = [];
+  const runs = new Map<string, { runId: string; runtime: IntegrationRuntime }>();
+  for (const integration of daemon.host.integrations()) {
+    const runtime = await integration.resyncReady();
+    if (runtime === undefined) {
+      const reason = integration.snapshot().error?.message ?? integration.resyncError ?? (daemon.port === undefined ? 'no Port is available' : `the integration is ${integration.status}`);
+      outcomes.push({ identifier: integration.identifier, status: 'not-started', reason });
+      writeLine(io.stderr, `${integration.identifier}: not resynced: ${reason}`);
+      continue;
+    }
+    const handle = runtime.requestResync({ source: 'cli', reason: 'marina sail --once' });
+    runs.set(integration.identifier, { runId: handle.runId, runtime });
+    pending.push(
+      handle.done.then((record) => {
+        outcomes.push({ identifier: integration.identifier, status: record.status, record });
+        if (!interactive) writeLine(io.stderr, finalLine(integration.identifier, record));
+      }),
+    );
+  }
+
+  const snapshots = () =>
+    [...runs].flatMap(([identifier, { runId, runtime }]) => {
+      const progress = runtime.run(runId)?.progress;
+      return progress ? [{ identifier, progress }] : [];
+    });
+  let drawn = 0;
+  const draw = (): void => {
+    const lines = snapshots().flatMap(({ identifier, progress }) => renderProgressTable(identifier, progress));
+    // Move up over the previous frame and clear it, then draw the new one.
+    io.stderr.write(`${drawn > 0 ? `\u001b[${drawn}A\u001b[0J` : ''}${lines.map((line) => `${line}\n`).join('')}`);
+    drawn = lines.length;
+  };
+  const timer = setInterval(
+    () => {
+      if (interactive) draw();
+      else for (const { identifier, progress } of snapshots()) if (progress.state === 'running' || progress.state === 'reconciling') writeLine(io.stderr, progressLine(identifier, progress));
+    },
+    interactive ? REDRAW_MS : LINE_MS,
+  );
+  try {
+    await Promise.race([Promise.all(pending), io.shutdownSignal]);
+  } finally {
+    clearInterval(timer);
+  }
+  if (interactive) {
+    draw();
+    for (const outcome of outcomes) if (outcome.record) writeLine(io.stderr, finalLine(outcome.identifier, outcome.record));
+  }
+  const { clean } = await daemon.stop();
+  const failed = outcomes.filter((outcome) => outcome.status !== 'completed');
+  const finished = outcomes.length === selected.length;
+  writeLine(
+    io.stderr,
+    failed.length === 0 && finished
+      ? `sail: ${outcomes.length} integration${outcomes.length === 1 ? '' : 's'} resynced`
+      : `sail: ${failed.length + (selected.length - outcomes.length)} of ${selected.length} integration${selected.length === 1 ? '' : 's'} did not complete: ${[...failed.map((outcome) => `${outcome.identifier} (${outcome.status})`), ...(finished ? [] : ['interrupted'])].join(', ')}`,
+  );
+  if (!clean) return EXIT.SHUTDOWN_TIMEOUT;
+  return failed.length === 0 && finished ? EXIT.OK : EXIT.FAILURE;
+}
+
+function finalLine(identifier: string, record: RunRecord): string {
+  const totals = record.progress?.totals;
+  const figures = totals ? ` records=${totals.records} upserted=${totals.upserted} unchanged=${totals.unchanged} failed=${totals.failed} deleted=${totals.deleted}` : '';
+  const errors = record.errors.map((error) => `\n  ${error.kind === undefined ? '' : `${error.kind}: `}${error.code}: ${error.message.split('\n')[0]}`).join('');
+  return `${identifier}: ${record.status}${figures}${errors}`;
+}
+
+function isTty(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
