@@ -8,7 +8,9 @@
  * plugin and the mapping stage only. The ratio resync / reference records/s is what loading
  * into Port costs on top of extract and transform.
  *
- * Environment: RESYNC_BENCH_SIZES (comma list, default "100000,1000000").
+ * Environment: RESYNC_BENCH_SIZES (comma list, default "100000,1000000"); RESYNC_BENCH_HEAP_MB
+ * caps V8's old space of the measured processes (--max-old-space-size), to tell live memory
+ * from garbage V8 has not collected yet (by default it lets the heap grow far past the live set).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.RESYNC_BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const heapCap = process.env.RESYNC_BENCH_HEAP_MB;
+const runFlags = ['--import', 'tsx', '--expose-gc', ...(heapCap ? [`--max-old-space-size=${heapCap}`] : [])];
 
 interface RunResult {
   mode: string;
@@ -42,7 +46,7 @@ function startEmulator(): Promise<{ child: ChildProcess; url: string }> {
 
 function run(args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'resync-run.ts'), args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(join(here, 'resync-run.ts'), args, { execArgv: runFlags, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', (code) => {
@@ -55,6 +59,7 @@ function run(args: string[]): Promise<RunResult> {
 
 const rate = (result: RunResult) => Math.round(result.records / result.seconds);
 const rows: string[] = [];
+if (heapCap) console.log(`V8 old space capped at ${heapCap} MB in the measured processes`);
 for (const size of sizes) {
   const reference = await run(['reference', String(size)]);
   const emulator = await startEmulator();
