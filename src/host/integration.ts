@@ -210,8 +210,11 @@ export class Integration {
       this.#startedAt = new Date();
       this.#setStatus('running', null);
       if (previous !== undefined) {
+        // Draining the old version aborts its resync; the new version takes it up again.
+        const interrupted = this.#runtime?.status().running ?? null;
         await this.#shutDown(previous, 'reloaded', options.drainTimeoutMs);
         this.#reloads++;
+        if (interrupted !== null) this.#resumeResync(interrupted.runId);
       }
       this.logger.info({ plugin: plugin.type, version: plugin.version, reason: options.reason }, previous ? 'integration reloaded' : 'integration running');
       // Resyncs start once, with the first instance; a reloaded instance serves the next run.
@@ -297,6 +300,14 @@ export class Integration {
       inflight: this.#current?.inflight.size ?? 0,
       resync: this.#runtime ? { ...this.#runtime.status(), provisioningError: this.#provisioningError } : null,
     };
+  }
+
+  #resumeResync(runId: string): void {
+    try {
+      this.#runtime?.requestResync({ source: 'reload', reason: `the plugin was reloaded during resync ${runId}` });
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'could not restart the resync interrupted by the reload');
+    }
   }
 
   async #startResync(plugin: LoadedPlugin, wiring: ResyncWiring, signal: AbortSignal): Promise<void> {

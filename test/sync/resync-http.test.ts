@@ -38,6 +38,10 @@ integrations:
   - identifier: live-only
     type: fake
     eventListener: { type: WEBHOOKS_ONLY }
+  - identifier: slow
+    type: fake
+    eventListener: { type: WEBHOOK }
+    config: { entityCount: { fake-person: 40 }, pageSize: 5, pageLatencyMs: 50 }
 `;
   writeFileSync(file, text);
   const config = parseHostConfig(text, file, {}, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
@@ -133,4 +137,21 @@ describe('resync over HTTP with MARINA_ADMIN_TOKEN', () => {
     expect(right.status).toBe(202);
     await until(daemon, right.body.statusUrl, (body) => body.status === 'completed');
   });
+});
+
+test('a hot reload during a resync aborts it (nothing deleted) and resyncs again with the new instance', async () => {
+  const daemon = await daemonWith();
+  const integration = daemon.host.integration('slow')!;
+  const runtime = integration.resync!;
+  const first = runtime.requestResync({ source: 'admin' });
+  await until(daemon, `/integrations/slow/resync/${first.runId}`, (body) => (body.progress?.totals.records ?? 0) > 0);
+  const before = integration.instance;
+  await integration.activate(integration.plugin!, { reason: 'reload', drainTimeoutMs: 5000 });
+  expect(integration.instance).not.toBe(before);
+
+  const interrupted = await first.done;
+  expect(interrupted.status).toBe('aborted');
+  expect(interrupted.reconciliation).toBeUndefined();
+  const resumed = await until(daemon, '/api/integrations/slow', (body) => body.resync.lastRun?.trigger.source === 'reload');
+  expect(resumed.resync.lastRun).toMatchObject({ status: 'completed', trigger: { reason: `the plugin was reloaded during resync ${first.runId}` } });
 });
