@@ -54,6 +54,12 @@ export interface Host {
   readonly state: HostState;
   readonly port: PortConnection | undefined;
   /**
+   * What integrations share for talking to Port and mapping: the jq engine, one Port client per
+   * organization, the resync scheduler. Undefined without a Port. Live events should use the
+   * same engine and clients, so the organization's rate budget sees all of its traffic.
+   */
+  readonly resyncHub: ResyncHub | undefined;
+  /**
    * Loads the plugins the config names and sets up every integration. Problems an operator
    * must fix first (unknown plugin type, plugin folder without entry file or spec) refuse the
    * start; a plugin that fails to import or throws in setup only fails its own integrations.
@@ -154,6 +160,7 @@ export function createHost(options: HostOptions): Host {
       return state;
     },
     port: options.port,
+    resyncHub: hub,
     async start() {
       if (state !== 'created') throw new MarinaError('HOST_NOT_RUNNING', `Cannot start a host that is ${state}`);
       state = 'starting';
