@@ -251,4 +251,44 @@ describe('resync runner', () => {
     expect(JSON.stringify(report)).not.toContain(secret);
     expect(lines.join('')).not.toContain(secret);
   });
+
+  test('a plugin that ignores its signal, throws when called or returns no iterable fails only its kind', async () => {
+    const id = 'runner-rude';
+    await provisionFake(fixture, fakeIdentity(id));
+    const file = path.join(tmp, 'rude.yml');
+    const block = (kind: string) => ({ kind, selector: { query: 'true' }, port: { entity: { mappings: { identifier: '.id', blueprint: '"fake-office"' } } } });
+    await writeFile(file, toYaml({ resources: [block('deaf'), block('thrower'), block('plain'), block('fine')] }));
+    const instance = {
+      resync: {
+        async *deaf() {
+          yield [{ id: 'deaf-1' }];
+          // Never settles and never looks at the signal.
+          await new Promise(() => undefined);
+        },
+        thrower() {
+          throw new TypeError('cannot read properties of undefined (reading "token")');
+        },
+        plain() {
+          return [{ id: 'not-paged' }];
+        },
+        async *fine() {
+          yield [{ id: 'fine-1' }];
+        },
+      },
+    } as unknown as IntegrationInstance;
+    const report = await runnerFor(id, instance, { mapping: { source: 'file', file }, pageTimeoutMs: 200 }).runner.run(new AbortController().signal);
+    expect(report.errors.map((error) => [error.kind, error.code])).toEqual([
+      ['deaf', 'RESYNC_PAGE_TIMEOUT'],
+      ['thrower', 'RESYNC_PLUGIN_FAILED'],
+      ['plain', 'RESYNC_PLUGIN_FAILED'],
+    ]);
+    expect(report.errors[1]!.message).toContain('cannot read properties of undefined');
+    expect(report.errors[2]!.message).toContain('did not return an async iterable of pages');
+    expect(report.progress.kinds.map((kind) => [kind.kind, kind.state, kind.upserted])).toEqual([
+      ['deaf', 'failed', 1],
+      ['thrower', 'failed', 0],
+      ['plain', 'failed', 0],
+      ['fine', 'completed', 1],
+    ]);
+  });
 });
