@@ -236,12 +236,16 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     const policy = resolveRetryPolicy(lead.retry);
     const timeoutMs = Math.max(...chosen.map(({ processor }) => processor.timeoutMs ?? 90_000));
     for (let tries = 1; ; tries++) {
-      const timeout = new AbortController();
+      // One controller per try, fired by the timeout or by close(). Not AbortSignal.any: on
+      // Node 20 it keeps every derived signal reachable from the long-lived lifetime signal.
+      const attemptController = new AbortController();
+      const onClose = (): void => attemptController.abort(lifetime.signal.reason);
+      lifetime.signal.addEventListener('abort', onClose, { once: true });
       const timer = setTimeout(() => {
-        timeout.abort(new MarinaError('LIVE_EVENT_TIMEOUT', `Live event ${event.id} took longer than ${timeoutMs} ms`, { retryable: true, details: { integration: identifier, timeoutMs } }));
+        attemptController.abort(new MarinaError('LIVE_EVENT_TIMEOUT', `Live event ${event.id} took longer than ${timeoutMs} ms`, { retryable: true, details: { integration: identifier, timeoutMs } }));
       }, timeoutMs);
       timer.unref();
-      const signal = AbortSignal.any([lifetime.signal, timeout.signal]);
+      const signal = attemptController.signal;
       try {
         const results = await attempt(event, chosen, body, signal);
         counters.handled++;
@@ -268,6 +272,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
         }
       } finally {
         clearTimeout(timer);
+        lifetime.signal.removeEventListener('abort', onClose);
       }
     }
   };
