@@ -1,6 +1,6 @@
 import { MarinaError } from '../errors.js';
 import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
-import { deleteOwnedEntities, refKey, upsertLiveEntities, type EntityRef, type IntegrationIdentity, type PortClient, type PortEntity } from '../port/index.js';
+import { deleteOwnedEntities, refKey, upsertLiveEntities, type EntityRef, type IntegrationIdentity, type PortClient, type PortEntity, type UpsertOutcome } from '../port/index.js';
 import type { RawRecord } from '../sdk/index.js';
 
 /** What one processor returned for one resource block of the mapping. */
@@ -23,6 +23,8 @@ export interface ApplyDependencies {
   integration: IntegrationIdentity;
   mapping: Pick<PortAppConfig, 'deleteDependentEntities' | 'createMissingRelatedEntities' | 'enableMergeEntity'>;
   signal?: AbortSignal;
+  /** Sends the upserts (an `UpsertCoalescer` shares requests between events). @default upsertLiveEntities */
+  upsert?: (entities: PortEntity[]) => Promise<UpsertOutcome[]>;
 }
 
 /** A mapped entity's place in Port, when both parts are literal strings (a search-query identifier names no single entity). */
@@ -40,8 +42,8 @@ function refOf(entity: { identifier: unknown; blueprint: unknown }): EntityRef |
  * (which only takes the passing ones) then silently keeps the stale entity (issue #3827).
  * A candidate that is also upserted by the same event is kept; the others are deleted if they
  * exist in Port and this integration owns them.
- * @throws MarinaError `LIVE_EVENT_FAILED` when Port refused some entities (not retryable), or
- * the Port client's error when Port could not be reached.
+ * @throws MarinaError `LIVE_EVENT_FAILED` when Port refused some entities (retryable when Port
+ * failed rather than judged), or the Port client's error when Port could not be reached.
  */
 export async function applyLiveResults(results: readonly BlockResult[], deps: ApplyDependencies): Promise<AppliedResults> {
   const toUpsert: PortEntity[] = [];
@@ -71,7 +73,8 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
   const removals = [...candidates].filter(([key]) => !upsertKeys.has(key)).map(([, ref]) => ref);
   const signal = deps.signal === undefined ? {} : { signal: deps.signal };
 
-  const outcomes = toUpsert.length === 0 ? [] : await upsertLiveEntities(deps.client, deps.integration, toUpsert, deps.mapping, signal);
+  const upsert = deps.upsert ?? ((entities: PortEntity[]) => upsertLiveEntities(deps.client, deps.integration, entities, deps.mapping, signal));
+  const outcomes = toUpsert.length === 0 ? [] : await upsert(toUpsert);
   const refused = outcomes.filter((outcome) => outcome.status === 'failed' || outcome.status === 'missing-related');
   const removed = removals.length === 0 ? { deleted: [], notOwned: [], failed: [] } : await deleteOwnedEntities(deps.client, deps.integration, removals, { deleteDependents: deps.mapping.deleteDependentEntities, ...signal });
 
@@ -80,7 +83,11 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
       ...refused.map((outcome) => `upsert of ${JSON.stringify(outcome.entity.identifier)} (${outcome.entity.blueprint}): ${outcome.message}`),
       ...removed.failed.map((failure) => `delete of "${failure.identifier}" (${failure.blueprint}): ${failure.message}`),
     ];
+    // Port down or overloaded (after the client's own retries) is worth another try later;
+    // an entity Port judged invalid is not.
+    const transient = refused.some((outcome) => outcome.status === 'failed' && (outcome.error === 'request_failed' || outcome.statusCode === undefined || outcome.statusCode >= 500 || outcome.statusCode === 429));
     throw new MarinaError('LIVE_EVENT_FAILED', `Port refused ${problems.length} entit${problems.length === 1 ? 'y' : 'ies'}: ${problems.slice(0, 5).join('; ')}`, {
+      retryable: transient,
       details: { integration: deps.integration.identifier, problems: problems.slice(0, 20) },
     });
   }

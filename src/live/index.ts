@@ -8,6 +8,7 @@ export { openLiveEventStore, type DeadLetter, type LiveEventStore, type LiveEven
 export { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
 export { compilePathPattern, type PathPattern } from './path-matcher.js';
 export { applyLiveResults, type AppliedResults, type ApplyDependencies, type BlockResult } from './apply-results.js';
+export { createUpsertCoalescer, type UpsertCoalescer } from './upsert-coalescer.js';
 export { resolveRetryPolicy, retryDelayMs, type ResolvedRetryPolicy } from './retry-schedule.js';
 export {
   createIntegrationLive,

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
-import type { IntegrationIdentity, PortClient } from '../port/index.js';
+import { upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
 import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
 import { applyLiveResults, type AppliedResults, type BlockResult } from './apply-results.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { DeadLetter, LiveEventStore, StoredEvent } from './live-event-store.js';
 import { compilePathPattern, type PathPattern } from './path-matcher.js';
 import { resolveRetryPolicy, retryDelayMs } from './retry-schedule.js';
+import { createUpsertCoalescer, type UpsertCoalescer } from './upsert-coalescer.js';
 
 export interface IntegrationLiveOptions {
   integration: IntegrationIdentity;
@@ -145,6 +146,19 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
   const queue = createKeyedQueue({ concurrency: options.concurrency ?? 8 });
   const lifetime = new AbortController();
   const counters = { handled: 0, retries: 0, deadLettered: 0 };
+  // One coalescer per set of write flags, so events share requests only when Port would treat
+  // their entities alike.
+  const coalescers = new Map<string, UpsertCoalescer>();
+  const coalescerFor = (mapping: PortAppConfig): UpsertCoalescer => {
+    const flags = { enableMergeEntity: mapping.enableMergeEntity, createMissingRelatedEntities: mapping.createMissingRelatedEntities };
+    const key = JSON.stringify(flags);
+    let coalescer = coalescers.get(key);
+    if (coalescer === undefined) {
+      coalescer = createUpsertCoalescer((entities) => upsertLiveEntities(options.client, integration, entities, flags, { signal: lifetime.signal }));
+      coalescers.set(key, coalescer);
+    }
+    return coalescer;
+  };
 
   const setProcessors = (list: readonly LiveEventProcessor[]): void => {
     const names = new Set<string>();
@@ -193,7 +207,8 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<BlockResult>).value);
-    return applyLiveResults(results, { engine: options.engine, client: options.client, integration, mapping, signal });
+    const coalescer = coalescerFor(mapping);
+    return applyLiveResults(results, { engine: options.engine, client: options.client, integration, mapping, signal, upsert: (entities) => untilAborted(coalescer.upsert(entities), signal) });
   };
 
   const isRetryable = (error: unknown, fallback: LiveEventProcessor): boolean => {

@@ -215,6 +215,21 @@ describe('retries, dead letters and replay', () => {
     expect(live.deadLetters()).toEqual([]);
   });
 
+  test('Port failing (503 after the client gave up) is retried, not dead-lettered, and the event lands once Port is back', async () => {
+    server = await startLiveServer(port);
+    const live = server.add('port-down', { processors: [itemProcessor({ retry: { attempts: 20, initialDelayMs: 20, factor: 1 } })] });
+    port.emulator.setFaults([{ method: 'POST', path: '/v1/blueprints/:id/entities/bulk', errorRate: 1, errorStatuses: [503] }]);
+    try {
+      expect((await post(hook('port-down'), { id: 'p-1', seq: 1, state: 'back' })).status).toBe(202);
+      await eventually(() => live.stats().retries >= 1, 'a retry of the event');
+    } finally {
+      port.emulator.setFaults([]);
+    }
+    await live.drain();
+    expect(entity('p-1')?.properties).toEqual({ seq: 1, state: 'back' });
+    expect(live.stats()).toMatchObject({ handled: 1, deadLettered: 0 });
+  });
+
   test('an attempt longer than the processor timeout fails, is retried, and is dead-lettered naming the timeout', async () => {
     server = await startLiveServer(port);
     let calls = 0;
