@@ -60,6 +60,8 @@ export interface ResyncRequestHandle {
 
 export interface RuntimeStatus {
   listener: string;
+  /** Why the listener is not running (it is being retried), or null. */
+  listenerError: string | null;
   resyncs: boolean;
   intervalMinutes: number | null;
   /** When the next scheduled resync is due, if one is. */
@@ -88,11 +90,16 @@ export interface IntegrationRuntimeOptions {
   runWork?: <T>(work: (signal: AbortSignal) => Promise<T>, signal: AbortSignal) => Promise<T>;
   /** Finished runs kept for lookups by run id. @default 20 */
   historySize?: number;
+  /** Wait between attempts to start a listener that failed to start. @default 30000 */
+  listenerRetryMs?: number;
 }
 
 export interface IntegrationRuntime {
   readonly identifier: string;
-  /** Registers with the scheduler and starts the listener. */
+  /**
+   * Registers with the scheduler and starts the listener. A listener that fails to start is
+   * retried in the background (see `listenerError` in the status); this never throws for it.
+   */
   start(): Promise<void>;
   /** Stops the listener, aborts a running resync and waits for it. Idempotent. */
   stop(): Promise<void>;
@@ -123,6 +130,29 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
   let lastStateUpdatedAt: string | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
+  const listenerRetryMs = options.listenerRetryMs ?? 30_000;
+  let listenerError: string | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retrying: Promise<void> | undefined;
+
+  const scheduleListenerRetry = (): void => {
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (stopping !== undefined) return;
+      retrying = listener.start().then(
+        () => {
+          listenerError = null;
+          logger.info({ listener: listener.type }, 'the event listener started after all');
+        },
+        (error: unknown) => {
+          listenerError = describeError(error);
+          logger.warn({ listener: listener.type, err: listenerError, retryInMs: listenerRetryMs }, 'the event listener still cannot start; retrying');
+          if (stopping === undefined) scheduleListenerRetry();
+        },
+      );
+    }, listenerRetryMs);
+    retryTimer.unref();
+  };
 
   const runner = createResyncRunner({
     ...options.runner,
@@ -230,16 +260,22 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
       started = true;
       try {
         await listener.start();
+        logger.info({ listener: listener.type, resyncs: listener.resyncs, intervalMinutes: options.intervalMinutes }, 'resync runtime started');
       } catch (error) {
-        await this.stop();
-        throw error;
+        // Schedule and admin triggers keep working; the listener is tried again in the background
+        // (Kafka down at boot should not need a restart once it is back).
+        listenerError = describeError(error);
+        logger.error({ listener: listener.type, err: listenerError, retryInMs: listenerRetryMs }, 'the event listener could not start; retrying');
+        scheduleListenerRetry();
       }
-      logger.info({ listener: listener.type, resyncs: listener.resyncs, intervalMinutes: options.intervalMinutes }, 'resync runtime started');
     },
 
     stop() {
       if (!started) return Promise.resolve();
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      retryTimer = undefined;
       stopping ??= (async () => {
+        await retrying?.catch(() => undefined);
         await listener.stop().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'listener did not stop cleanly'));
         await scheduler.unregister(id).catch((error: unknown) => {
           if (!isMarinaError(error, 'SCHEDULER_UNKNOWN_ID')) throw error;
@@ -263,6 +299,7 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
       const last = records.find((entry) => entry.record.endedAt !== null && entry.record.startedAt !== null);
       return {
         listener: listener.type,
+        listenerError,
         resyncs: listener.resyncs,
         intervalMinutes: options.intervalMinutes,
         nextRunAt: scheduled?.nextRunAt === undefined ? null : new Date(scheduled.nextRunAt).toISOString(),

@@ -32,6 +32,7 @@ const runtimes: IntegrationRuntime[] = [];
 beforeAll(async () => {
   fixture = await startSyncFixture({ emulator: { organizationId: ORG, kafkaCredentials: CREDENTIALS } });
   broker = await startKafkaBroker({ sasl: { mechanism: 'scram-sha-512', ...CREDENTIALS } });
+  hub = createTestHub(fixture, createCapturingLogger().logger);
 });
 afterAll(async () => {
   await Promise.all(runtimes.map((runtime) => runtime.stop()));
@@ -42,7 +43,6 @@ afterAll(async () => {
 
 test('a Kafka message from Port triggers exactly one resync of exactly the right integration', async () => {
   const { logger, lines } = createCapturingLogger('debug');
-  hub = createTestHub(fixture, logger);
   const ids = ['kafka-alpha', 'kafka-beta', 'kafka-gamma'];
   for (const id of ids) {
     await provisionFake(fixture, fakeIdentity(id));
@@ -76,6 +76,36 @@ test('a Kafka message from Port triggers exactly one resync of exactly the right
   expect(runtimes[0]!.status().recent).toEqual([]);
   expect(runtimes[2]!.status().recent).toEqual([]);
   expect(lines.join('')).not.toContain(CREDENTIALS.password);
+});
+
+test('a listener that cannot reach Kafka at start keeps retrying; resyncs work meanwhile and Kafka triggers them once it is back', async () => {
+  const { logger } = createCapturingLogger();
+  const id = 'kafka-late';
+  // A free port where the broker will appear later.
+  const probe = await startKafkaBroker({ sasl: { mechanism: 'scram-sha-512', ...CREDENTIALS } });
+  const port = probe.port;
+  await probe.close();
+  await provisionFake(fixture, fakeIdentity(id));
+  const runtime = createTestRuntime(
+    fixture,
+    hub,
+    { identifier: id, instance: await fakeInstance(SMALL), listener: { type: 'KAFKA', brokers: `127.0.0.1:${port}`, securityProtocol: 'SASL_PLAINTEXT' }, tuning: { kafka: FAST }, listenerRetryMs: 200 },
+    logger,
+  );
+  runtimes.push(runtime);
+  await runtime.start();
+  expect(runtime.status().listenerError).toMatch(/could not start/);
+  expect((await runtime.requestResync({ source: 'admin' }).done).status).toBe('completed');
+
+  const late = await startKafkaBroker({ port, sasl: { mechanism: 'scram-sha-512', ...CREDENTIALS } });
+  try {
+    await eventually(() => runtime.status().listenerError === null, 'the listener to start', 20_000);
+    await late.produce(TOPIC, [{ value: JSON.stringify({ action: 'RESYNC', context: { integrationId: id } }) }]);
+    await eventually(() => runtime.status().recent.filter((run) => run.trigger.source === 'listener' && run.endedAt !== null).length === 1, 'the Kafka-triggered resync');
+  } finally {
+    await runtime.stop();
+    await late.close();
+  }
 });
 
 test('brokers are read as a comma list or a JSON array, defaulting to Port-hosted ones', () => {

@@ -137,6 +137,7 @@ export interface RuntimeSpec {
   pageTimeoutMs?: number;
   intervalMinutes?: number | null;
   tuning?: ListenerTuning;
+  listenerRetryMs?: number;
 }
 
 /** An integration runtime as the host builds it: shared hub, the real listener factory. */
@@ -155,6 +156,7 @@ export function createTestRuntime(fixture: SyncFixture, hub: ResyncHub, spec: Ru
     },
     listener: (context) => createEventListener(spec.listener, context, spec.tuning),
     logger,
+    ...(spec.listenerRetryMs === undefined ? {} : { listenerRetryMs: spec.listenerRetryMs }),
   });
 }
 
