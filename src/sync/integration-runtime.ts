@@ -192,7 +192,7 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
     entry.record.startedAt = new Date().toISOString();
     let report: ResyncReport;
     try {
-      report = options.runWork ? await options.runWork((workSignal) => runner.run(workSignal, { progress }), signal) : await runner.run(signal, { progress });
+      report = options.runWork ? await options.runWork((workSignal) => runner.run(workSignal, { progress, runId }), signal) : await runner.run(signal, { progress, runId });
     } catch (error) {
       // The runner never throws; this is the host refusing the work (integration not running).
       entry.record.status = signal.aborted ? 'aborted' : 'failed';

@@ -73,7 +73,7 @@ export interface ResyncRunner {
    * Runs one full resync: mapping, every resource block in order, reconciliation, state to Port.
    * Resolves with the report whatever happens; `signal` aborts it (status `aborted`, nothing deleted).
    */
-  run(signal: AbortSignal, options?: { progress?: ResyncProgress }): Promise<ResyncReport>;
+  run(signal: AbortSignal, options?: { progress?: ResyncProgress; runId?: string }): Promise<ResyncReport>;
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 300_000;
@@ -129,7 +129,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       setMaxListeners(0, signal);
       const progress = runOptions.progress ?? createResyncProgress();
       const startedAt = new Date();
-      const logger = options.logger.child({ resync: startedAt.toISOString() });
+      const logger = options.logger.child({ runId: runOptions.runId ?? startedAt.toISOString() });
       const errors: ResyncError[] = [];
       const blueprintsOfBlock = new Map<number, Set<string>>();
       let reconciliation: ReconciliationReport | undefined;
