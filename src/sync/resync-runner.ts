@@ -261,6 +261,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       while (loading.size > limit) await Promise.race(loading);
       if (loadFailure !== undefined) throw loadFailure.error;
     };
+    let stream: AsyncGenerator<unknown, void, undefined> | undefined;
     try {
       let pages: AsyncIterable<unknown>;
       try {
@@ -271,7 +272,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       } catch (error) {
         throw pluginFailure(error, kind, resourceIndex, 0);
       }
-      const stream = streamPages(pages, {
+      stream = streamPages(pages, {
         readAhead,
         pageTimeoutMs,
         signal,
@@ -291,7 +292,6 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         pageNumber++;
         const page = next.value;
         if (!Array.isArray(page)) {
-          await stream.return(undefined);
           throw new MarinaError('RESYNC_BAD_RECORD', `The handler of kind "${kind}" yielded page ${pageNumber} that is not an array of records (got ${describeType(page)})`, {
             details: { ...where, page: pageNumber },
           });
@@ -329,6 +329,9 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
     } finally {
       // A failing block never leaves writes running into the next block.
       await Promise.allSettled([...loading]);
+      // A block that stops early (bad page, failed load) closes the stream, which lets the
+      // plugin's generator run its own cleanup.
+      await stream?.return(undefined).catch(() => undefined);
       // Whatever the plugin still does for this kind (a hung page) is told to stop.
       if (!kindController.signal.aborted) kindController.abort(new MarinaError('RESYNC_ABORTED', `kind "${kind}" is finished`, { details: where }));
     }
