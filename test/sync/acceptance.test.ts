@@ -59,7 +59,7 @@ test('ten integrations resync at once: eight exact, the failing one deletes noth
         : i === HUNG
           ? { failAtPage: 2, failKind: 'fake-project', failMode: 'hang' }
           : {};
-    const runtime = createTestRuntime(fixture, hub, { identifier: idOf(i), instance: await fakeInstance({ ...SMALL_ORG, pageLatencyMs: 5, ...knobs }), listener: { type: 'WEBHOOK' }, pageTimeoutMs: 400 }, logger);
+    const runtime = createTestRuntime(fixture, hub, { identifier: idOf(i), instance: await fakeInstance({ ...SMALL_ORG, pageLatencyMs: 5, ...knobs }), listener: { type: 'WEBHOOK' }, pageTimeoutMs: i === HUNG ? 400 : 30_000 }, logger);
     runtimes.push(runtime);
     await runtime.start();
   }
