@@ -77,6 +77,8 @@ export interface ResyncRunner {
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 300_000;
+/** How long the final state report may retry before the run ends without it. */
+const FINAL_STATE_TIMEOUT_MS = 5_000;
 /** At most this many item errors of one page are logged. */
 const LOGGED_ITEM_ERRORS = 3;
 
@@ -207,7 +209,8 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       progress.setState(status);
       const snapshot = progress.snapshot();
       // Aborted runs report too, without the aborted signal: Port should not show them running.
-      await reportState(status, startedAt, logger);
+      // Bounded, so an unreachable Port cannot hold up a shutdown that waits for this run.
+      await reportState(status, startedAt, logger, AbortSignal.timeout(FINAL_STATE_TIMEOUT_MS));
       metrics?.running.set({ integration: id }, 0);
       metrics?.runs.inc({ integration: id, status });
       metrics?.duration.observe({ integration: id, status }, snapshot.elapsedMs / 1000);
