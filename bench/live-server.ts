@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { createIntegrationLive, openLiveEventStore, registerLiveEventRoutes, type IntegrationLive } from '../src/live/index.js';
@@ -30,7 +31,11 @@ const logger = pino({ level: 'warn' }, pino.destination(2));
 
 type ItemBody = { id: string; seq: number; state: string };
 let latencies: number[] = [];
+/** Receipt to persisted (the moment the 202 goes out), Marina only. */
+let acceptLatencies: number[] = [];
 let handled = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const record = (startedAt: number): void => {
   latencies.push(performance.now() - startedAt);
   handled++;
@@ -113,7 +118,9 @@ if (mode === 'reference') {
       if (event.deliveryId === undefined) return;
       const startedAt = startedByDelivery.get(event.deliveryId);
       startedByDelivery.delete(event.deliveryId);
-      if (startedAt !== undefined) receivedAt.set(event.id, startedAt);
+      if (startedAt === undefined) return;
+      receivedAt.set(event.id, startedAt);
+      acceptLatencies.push(performance.now() - startedAt);
     },
   });
   cleanup = async () => {
@@ -136,13 +143,16 @@ function percentile(sorted: number[], p: number): number {
 process.on('message', (message) => {
   if (message === 'reset') {
     latencies = [];
+    acceptLatencies = [];
     handled = 0;
+    loopDelay.reset();
     process.send?.('ok');
   } else if (message === 'stats') {
     const sorted = [...latencies].sort((a, b) => a - b);
+    const accepted = [...acceptLatencies].sort((a, b) => a - b);
     const queued = lives.reduce((sum, live) => sum + live.stats().queued + live.stats().running, 0);
     const deadLetters = lives.reduce((sum, live) => sum + live.stats().deadLetters, 0);
-    process.send?.({ handled, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, backlog: queued, deadLetters });
+    process.send?.({ handled, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, acceptP50: percentile(accepted, 50), acceptP99: percentile(accepted, 99), loopP99: loopDelay.percentile(99) / 1e6, backlog: queued, deadLetters });
   } else if (message === 'stop') {
     void app
       .close()

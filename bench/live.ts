@@ -7,7 +7,9 @@
  * emulator before answering (no journal, no queue, no mapping), at the same fixed rate.
  * The emulator, Marina and the reference each run in their own process.
  *
- * Options: --duration S (default 10), --rate N (default 500), --connections N (default 10).
+ * Options: --duration S (default 10), --rate N (default 500), --connections N (default 50:
+ * autocannon waits for each answer before a connection's next request, so the connections must
+ * outnumber rate × answer time for the offered rate to be met).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -27,7 +29,7 @@ type Autocannon = (options: {
 }) => Promise<CannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, rate: { type: 'string', default: '500' }, connections: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, rate: { type: 'string', default: '500' }, connections: { type: 'string', default: '50' } } });
 const duration = Number(values.duration);
 const rate = Number(values.rate);
 const connections = Number(values.connections);
@@ -35,7 +37,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const INTEGRATIONS = 10;
 const RESOURCES_PER_INTEGRATION = 100;
 
-interface Stats { handled: number; p50: number; p99: number; max: number; backlog: number; deadLetters: number }
+interface Stats { handled: number; p50: number; p99: number; max: number; acceptP50: number; acceptP99: number; loopP99: number; backlog: number; deadLetters: number }
 
 function startProcess(file: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
@@ -132,7 +134,7 @@ await settle(marina.child);
 await ask(marina.child, 'reset');
 const fixed = await load(marina.url, { overallRate: rate });
 const fixedSettled = await settle(marina.child);
-row(`marina @ ${rate}/s`, fixed, fixedSettled.stats, `backlog drained ${fixedSettled.drainMs.toFixed(0)} ms after the load stopped`);
+row(`marina @ ${rate}/s`, fixed, fixedSettled.stats, `receipt to 202: p50 ${fixedSettled.stats.acceptP50.toFixed(1)} ms, p99 ${fixedSettled.stats.acceptP99.toFixed(1)} ms; event-loop delay p99 ${fixedSettled.stats.loopP99.toFixed(1)} ms; backlog drained ${fixedSettled.drainMs.toFixed(0)} ms after the load stopped`);
 
 progress('marina, open throttle');
 await ask(marina.child, 'reset');

@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 export interface EventJournal {
   /** Resolves once the record is on disk (fsynced). */
   append(record: object): Promise<void>;
-  /** Queues the record with the next write without waiting for it (losing it only repeats work). */
+  /** Queues the record for the next write (at most 50 ms away) without waiting for it; for records whose loss only repeats work. */
   appendLater(record: object): void;
   /** Bytes in the file, including what is queued. */
   readonly size: number;
@@ -30,6 +30,9 @@ export interface JournalReadResult {
   /** A last line cut short by a crash (never acknowledged, so nothing is lost). */
   tornTail: boolean;
 }
+
+/** Longest wait of a record written with `appendLater` when no durable append comes by. */
+const LAZY_WRITE_MS = 50;
 
 function encode(record: object): string {
   const json = JSON.stringify(record);
@@ -82,6 +85,7 @@ export async function openJournal(file: string): Promise<EventJournal> {
   let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   let compaction: { text: string; resolve: () => void; reject: (error: unknown) => void } | undefined;
   let flushing: Promise<void> | undefined;
+  let lazyTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
   const replaceFile = async (text: string): Promise<void> => {
@@ -137,7 +141,8 @@ export async function openJournal(file: string): Promise<EventJournal> {
 
   const schedule = (): void => {
     if (flushing !== undefined) return;
-    flushing = flushLoop().finally(() => {
+    // Starting on the next turn lets the rest of a burst of requests join the first write.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flushLoop).finally(() => {
       flushing = undefined;
       if (queued.length > 0 || compaction !== undefined) schedule();
     });
@@ -163,7 +168,12 @@ export async function openJournal(file: string): Promise<EventJournal> {
     },
     appendLater(record) {
       enqueue(record);
-      schedule();
+      // Such records ride along with the next durable append; the timer only bounds how long
+      // they wait when no append comes.
+      lazyTimer ??= setTimeout(() => {
+        lazyTimer = undefined;
+        schedule();
+      }, LAZY_WRITE_MS).unref();
     },
     rewrite(records) {
       if (closed) return Promise.reject(new Error(`The event journal ${file} is closed`));
@@ -178,6 +188,9 @@ export async function openJournal(file: string): Promise<EventJournal> {
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(lazyTimer);
+      lazyTimer = undefined;
+      if (queued.length > 0) schedule();
       while (flushing !== undefined) await flushing;
       await handle.close();
     },
