@@ -22,7 +22,10 @@ export interface IntegrationLiveOptions {
   client: PortClient;
   store: LiveEventStore;
   logger: Logger;
-  /** Events of different resources handled at once. @default 8 */
+  /**
+   * Events of different resources handled at once. Most of an event's time is waiting (third
+   * party, Port), and its writes share bulk requests, so this can be high. @default 32
+   */
   concurrency?: number;
   /** Told when an event is done: handled, dead-lettered, or left pending by shutdown. */
   onSettled?: (event: StoredEvent, outcome: EventOutcome) => void;
@@ -143,7 +146,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
   const { integration, store, logger } = options;
   const identifier = integration.identifier;
   let processors: { processor: LiveEventProcessor; pattern: PathPattern }[] = [];
-  const queue = createKeyedQueue({ concurrency: options.concurrency ?? 8 });
+  const queue = createKeyedQueue({ concurrency: options.concurrency ?? 32 });
   const lifetime = new AbortController();
   const counters = { handled: 0, retries: 0, deadLettered: 0 };
   // One coalescer per set of write flags, so events share requests only when Port would treat
