@@ -246,9 +246,8 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         rememberRelations(entity);
         if (typeof entity.identifier === 'string') {
           const key = refKey(entity.blueprint, entity.identifier);
-          ledger.produced(key);
           const digest = entityDigest(entity);
-          if (ledger.unchanged(key, digest)) {
+          if (ledger.produced(key, digest)) {
             skipped += 1;
             continue;
           }
