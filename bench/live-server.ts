@@ -110,7 +110,7 @@ if (mode === 'reference') {
     const delivery = request.headers['x-delivery-id'];
     if (typeof delivery === 'string') startedByDelivery.set(delivery, performance.now());
   });
-  await registerLiveEventRoutes(app, {
+  registerLiveEventRoutes(app, {
     lookup: (id) => map.get(id),
     store,
     logger,

@@ -7,8 +7,10 @@ import type { HostMetrics } from '../observability/metrics.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { ImportModule } from './import-module.js';
 import { createResyncHub, type ResyncHub } from '../sync/resync-hub.js';
+import { createLiveEvents, type LiveEvents } from '../live/index.js';
+import { fetchMapping } from '../sync/mapping-source.js';
 import type { ResyncWiring } from './integration-resync.js';
-import { Integration } from './integration.js';
+import { Integration, type LiveWiring } from './integration.js';
 import { findPluginDir, loadPlugin, readPluginFolder, type LoadedPlugin } from './plugin-loader.js';
 import { watchPlugins, type PluginWatcher } from './plugin-watcher.js';
 
@@ -60,6 +62,11 @@ export interface Host {
    */
   readonly resyncHub: ResyncHub | undefined;
   /**
+   * Live events (webhook deliveries) of every integration: the journal in the data dir, the
+   * queues, the webhook routes. Undefined without a Port (there would be nowhere to write).
+   */
+  readonly live: LiveEvents | undefined;
+  /**
    * Loads the plugins the config names and sets up every integration. Problems an operator
    * must fix first (unknown plugin type, plugin folder without entry file or spec) refuse the
    * start; a plugin that fails to import or throws in setup only fails its own integrations.
@@ -104,6 +111,32 @@ export function createHost(options: HostOptions): Host {
   const resyncWiring: ResyncWiring | undefined =
     hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
 
+  // Live events write through the organization's client the resyncs use, so one budget sees both.
+  const liveClient = hub && options.port ? hub.portClient(options.port) : undefined;
+  const live: LiveEvents | undefined =
+    hub && liveClient
+      ? createLiveEvents({
+          dataDir: config.dataDir,
+          engine: hub.engine,
+          client: liveClient,
+          logger,
+          registry: options.metrics.registry,
+          concurrency: positiveNumber(options.env['MARINA_LIVE_CONCURRENCY'], 'MARINA_LIVE_CONCURRENCY', 32, true),
+          dedupeWindowMs: positiveNumber(options.env['MARINA_WEBHOOK_DEDUPE_MINUTES'], 'MARINA_WEBHOOK_DEDUPE_MINUTES', 10) * 60_000,
+          bodyLimitBytes: positiveNumber(options.env['MARINA_WEBHOOK_BODY_LIMIT_BYTES'], 'MARINA_WEBHOOK_BODY_LIMIT_BYTES', 5 * 1024 * 1024, true),
+        })
+      : undefined;
+  const liveWiring: LiveWiring | undefined =
+    live && liveClient
+      ? {
+          attach: ({ integration, processors, mapping }) => {
+            live.attach({ integration, processors, readMapping: (signal) => fetchMapping(mapping, { client: liveClient, integration, signal }) });
+          },
+          detach: (identifier, drainMs) => live.detach(identifier, { drainMs }),
+          snapshot: (identifier) => live.snapshot(identifier),
+        }
+      : undefined;
+
   if (options.port) {
     options.redactor.add(options.port.clientId);
     options.redactor.add(options.port.clientSecret);
@@ -118,6 +151,7 @@ export function createHost(options: HostOptions): Host {
       setupTimeoutMs: config.plugins.setupTimeoutSeconds * 1000,
       ...(document ? { document } : {}),
       ...(resyncWiring ? { resync: resyncWiring } : {}),
+      ...(liveWiring ? { live: liveWiring } : {}),
     });
   for (const integrationConfig of config.integrations) {
     integrations.set(integrationConfig.identifier, createIntegration(integrationConfig, config.document));
@@ -161,6 +195,7 @@ export function createHost(options: HostOptions): Host {
     },
     port: options.port,
     resyncHub: hub,
+    live,
     async start() {
       if (state !== 'created') throw new MarinaError('HOST_NOT_RUNNING', `Cannot start a host that is ${state}`);
       state = 'starting';
@@ -170,6 +205,13 @@ export function createHost(options: HostOptions): Host {
         throw new MarinaError('CONFIG_INVALID', `Cannot start: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${formatProblems(problems)}`, {
           details: { problems },
         });
+      }
+      // Before any integration attaches: events a previous run accepted come back first.
+      try {
+        await live?.open();
+      } catch (error) {
+        state = 'stopped';
+        throw new MarinaError('LIVE_STORE_FAILED', `Cannot open the live-event journal in ${config.dataDir}: ${(error as Error).message}`, { cause: error, details: { dataDir: config.dataDir } });
       }
       const types = [...new Set(config.integrations.filter((i) => i.enabled).map((i) => i.type))];
       await Promise.all(types.map((type) => loadAndActivate(type, 'start')));
@@ -263,6 +305,8 @@ export function createHost(options: HostOptions): Host {
         const ok = await integration.stop({ reason: 'host shutting down', timeoutMs: share });
         clean &&= ok;
       }
+      // Every integration has detached; what is still queued stays in the journal.
+      await live?.close().catch((error: unknown) => logger.error({ err: error }, 'the live-event journal did not close cleanly'));
       // Every runtime has left the scheduler by now; this closes the shared engine and clients.
       if (hub) {
         const { unsettled } = await hub.close({ deadlineMs: Math.max(0, deadline - Date.now()) });

@@ -5,7 +5,9 @@ import type { SourceDocument } from '../config/yaml-document.js';
 import { describeError, isMarinaError, MarinaError, type ErrorCode } from '../errors.js';
 import type { HostMetrics, IntegrationStatusName } from '../observability/metrics.js';
 import { REDACTED, type SecretRedactor } from '../observability/secret-redactor.js';
-import type { IntegrationContext, IntegrationInstance } from '../sdk/index.js';
+import type { LiveSnapshot } from '../live/index.js';
+import type { IntegrationIdentity } from '../port/index.js';
+import type { IntegrationContext, IntegrationInstance, LiveEventProcessor } from '../sdk/index.js';
 import { createHttpClient } from './http-client.js';
 import { createPluginCache } from './plugin-cache.js';
 import type { LoadedPlugin } from './plugin-loader.js';
@@ -43,6 +45,17 @@ export interface IntegrationSnapshot {
   inflight: number;
   /** Resyncs: listener, running run with live per-kind figures, last runs. Null without Port. */
   resync: (RuntimeStatus & { provisioningError: string | null }) | null;
+  /** Live events: queue figures, processors and the dead-letter list; null when not served. */
+  live: LiveSnapshot | null;
+}
+
+/** How an integration hands its live-event processors to the host's live events. */
+export interface LiveWiring {
+  /** Serves the processors of the instance now running (start or reload). @throws on duplicate processor names */
+  attach(options: { integration: IntegrationIdentity; processors: readonly LiveEventProcessor[]; mapping: IntegrationConfig['mapping'] }): void;
+  /** Stops serving them, letting the queue drain for up to `drainMs`. @returns whether it drained. */
+  detach(identifier: string, drainMs: number): Promise<boolean>;
+  snapshot(identifier: string): LiveSnapshot | undefined;
 }
 
 export interface IntegrationDependencies {
@@ -58,6 +71,8 @@ export interface IntegrationDependencies {
   document?: SourceDocument;
   /** Resync machinery; absent when the host has no Port to write to. */
   resync?: ResyncWiring;
+  /** Live events; absent without a Port. */
+  live?: LiveWiring;
 }
 
 /** One running version of the plugin for this integration. */
@@ -209,6 +224,7 @@ export class Integration {
       this.#reloadError = null;
       this.#startedAt = new Date();
       this.#setStatus('running', null);
+      this.#attachLive(plugin, generation.instance);
       if (previous !== undefined) {
         // Draining the old version aborts its resync; the new version takes it up again.
         const interrupted = this.#runtime?.status().running ?? null;
@@ -268,9 +284,14 @@ export class Integration {
       this.#runtime = undefined;
       const runtimeStopped = runtime === undefined ? true : await withDeadline(runtime.stop(), deadline);
       if (!runtimeStopped) this.logger.warn('the resync runtime did not stop before the deadline');
+      // Deliveries already accepted get what is left of the deadline to be handled (by the
+      // instance still running); the rest stay in the journal for the next start.
+      // At host shutdown the instance is already aborted (see abort()): nothing to wait for.
+      const drainMs = this.#current?.controller.signal.aborted ? 0 : Math.max(0, deadline - Date.now());
+      const liveDrained = this.#deps.live === undefined ? true : await this.#deps.live.detach(this.identifier, drainMs);
       const generation = this.#current;
       this.#current = undefined;
-      const clean = (generation === undefined ? true : await this.#shutDown(generation, options.reason, Math.max(0, deadline - Date.now()))) && runtimeStopped;
+      const clean = (generation === undefined ? true : await this.#shutDown(generation, options.reason, Math.max(0, deadline - Date.now()))) && runtimeStopped && liveDrained;
       this.#setStatus('stopped', options.error === undefined ? this.#error : this.#report(options.error));
       this.logger.info({ reason: options.reason, clean }, 'integration stopped');
       return clean;
@@ -299,7 +320,24 @@ export class Integration {
       reloads: this.#reloads,
       inflight: this.#current?.inflight.size ?? 0,
       resync: this.#runtime ? { ...this.#runtime.status(), provisioningError: this.#provisioningError } : null,
+      live: this.#deps.live?.snapshot(this.identifier) ?? null,
     };
+  }
+
+  /** Hands the running instance's processors to live events; a bad declaration only disables them. */
+  #attachLive(plugin: LoadedPlugin, instance: IntegrationInstance): void {
+    if (this.#deps.live === undefined) return;
+    try {
+      this.#deps.live.attach({
+        integration: { identifier: this.identifier, type: plugin.type, version: plugin.version },
+        processors: instance.live ?? [],
+        mapping: this.config.mapping,
+      });
+    } catch (error) {
+      const report = this.#report(error);
+      this.#reloadError = report;
+      this.logger.error({ code: report.code }, `live events not served: ${report.message}`);
+    }
   }
 
   #resumeResync(runId: string): void {

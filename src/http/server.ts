@@ -4,6 +4,7 @@ import type { Host } from '../host/host.js';
 import type { HostMetrics } from '../observability/metrics.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerIntegrationsRoutes } from './integrations-routes.js';
+import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerResyncRoutes } from './resync-routes.js';
 
@@ -18,8 +19,8 @@ export interface HttpServerOptions {
 }
 
 /**
- * The host's HTTP server: health, metrics and the admin API. Later parts (webhooks, dashboard)
- * register their routes on the returned instance before it listens.
+ * The host's HTTP server: health, metrics, the admin API and the integrations' webhook routes.
+ * Later parts (dashboard) register their routes on the returned instance before it listens.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
@@ -31,6 +32,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   registerHealthRoutes(app, { host: options.host, version: options.version });
   registerMetricsRoute(app, { registry: options.metrics.registry });
   registerIntegrationsRoutes(app, { host: options.host });
-  registerResyncRoutes(app, { host: options.host, admin: options.adminToken === undefined ? {} : { token: options.adminToken } });
+  const admin = options.adminToken === undefined ? {} : { token: options.adminToken };
+  registerResyncRoutes(app, { host: options.host, admin });
+  registerLiveRoutes(app, { host: options.host, admin });
+  // Webhook deliveries: POST /integrations/:identifier/webhook/*, in their own scope (raw body).
+  options.host.live?.registerRoutes(app);
   return app;
 }

@@ -20,4 +20,5 @@ export {
   type LiveQueueStats,
   type MatchedProcessor,
 } from './integration-live.js';
-export { DEFAULT_DELIVERY_ID_HEADERS, registerLiveEventRoutes, type LiveEventRoutesOptions } from './live-event-routes.js';
+export { DEFAULT_DELIVERY_ID_HEADERS, registerLiveEventRoutes, type DeliveryAnswer, type LiveEventRoutesOptions } from './live-event-routes.js';
+export { createLiveEvents, type AttachOptions, type LiveEvents, type LiveEventsOptions, type LiveSnapshot } from './live-events.js';

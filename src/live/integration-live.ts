@@ -76,8 +76,12 @@ export interface IntegrationLive {
   match(requestPath: string): MatchedProcessor[];
   /** Queues an event the store has already persisted. */
   enqueue(event: StoredEvent): void;
-  /** Swaps the processors (hot reload). Queued events find theirs by name when their turn comes. */
-  setProcessors(processors: readonly LiveEventProcessor[]): void;
+  /**
+   * Swaps the processors (hot reload), and the identity when the plugin's version changed.
+   * Queued events find their processors by name when their turn (or their next try) comes.
+   * @throws MarinaError `LIVE_PROCESSOR_FAILED` when two processors share a name (nothing changes).
+   */
+  setProcessors(processors: readonly LiveEventProcessor[], integration?: IntegrationIdentity): void;
   /** Queues a dead letter again. @returns false when there is no dead letter with that id. */
   replay(id: string): Promise<boolean>;
   discard(id: string): Promise<boolean>;
@@ -143,7 +147,8 @@ class HandleFailure extends Error {
 }
 
 export function createIntegrationLive(options: IntegrationLiveOptions): IntegrationLive {
-  const { integration, store, logger } = options;
+  const { store, logger } = options;
+  let integration = options.integration;
   const identifier = integration.identifier;
   let processors: { processor: LiveEventProcessor; pattern: PathPattern }[] = [];
   const queue = createKeyedQueue({ concurrency: options.concurrency ?? 32 });
@@ -163,7 +168,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     return coalescer;
   };
 
-  const setProcessors = (list: readonly LiveEventProcessor[]): void => {
+  const setProcessors = (list: readonly LiveEventProcessor[], identity?: IntegrationIdentity): void => {
     const names = new Set<string>();
     for (const processor of list) {
       if (names.has(processor.name)) {
@@ -174,12 +179,25 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       names.add(processor.name);
     }
     processors = list.map((processor) => ({ processor, pattern: compilePathPattern(processor.path) }));
+    if (identity !== undefined && (identity.type !== integration.type || identity.version !== integration.version)) {
+      integration = { ...identity, identifier };
+      // Their requests carry the old version in the User-Agent (Port's datasource).
+      coalescers.clear();
+    }
   };
   setProcessors(options.processors);
 
   /** One try: every matching resource block of every processor, then one write to Port. */
   const attempt = async (event: StoredEvent, chosen: MatchedProcessor[], body: unknown, signal: AbortSignal): Promise<AppliedResults> => {
-    const mapping = await untilAborted(options.mapping(signal), signal);
+    let mapping: PortAppConfig;
+    try {
+      mapping = await untilAborted(options.mapping(signal), signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // The mapping may be missing only for now (the integration is being provisioned, Port
+      // is down, someone is fixing it): worth the retries, then a dead letter to replay.
+      throw new MarinaError('LIVE_EVENT_FAILED', `Could not read the mapping of integration "${identifier}": ${describeError(error)}`, { cause: error, retryable: true, details: { integration: identifier } });
+    }
     const jobs: Promise<BlockResult>[] = [];
     for (const { processor, params } of chosen) {
       const liveEvent = toLiveEvent(event, params, body, processor.path);
@@ -229,12 +247,18 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
   const process = async (event: StoredEvent): Promise<void> => {
     if (lifetime.signal.aborted) return options.onSettled?.(event, { status: 'interrupted' });
     const log = logger.child({ eventId: event.id, resourceKey: event.resourceKey });
-    const chosen: MatchedProcessor[] = [];
-    for (const name of event.processors) {
-      const entry = processors.find((candidate) => candidate.processor.name === name);
-      const params = entry?.pattern.match(event.path);
-      if (entry !== undefined && params !== undefined) chosen.push({ processor: entry.processor, params });
-    }
+    // Resolved again before every try: a hot reload between tries hands the event to the new
+    // version's processors instead of the closed instance's.
+    const resolve = (): MatchedProcessor[] => {
+      const found: MatchedProcessor[] = [];
+      for (const name of event.processors) {
+        const entry = processors.find((candidate) => candidate.processor.name === name);
+        const params = entry?.pattern.match(event.path);
+        if (entry !== undefined && params !== undefined) found.push({ processor: entry.processor, params });
+      }
+      return found;
+    };
+    let chosen = resolve();
     const deadLetter = async (reason: string, attempts: number): Promise<void> => {
       counters.deadLettered++;
       log.warn({ attempts, reason }, 'Live event failed; moved to the dead-letter list');
@@ -254,6 +278,10 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     const policy = resolveRetryPolicy(lead.retry);
     const timeoutMs = Math.max(...chosen.map(({ processor }) => processor.timeoutMs ?? 90_000));
     for (let tries = 1; ; tries++) {
+      if (tries > 1) {
+        chosen = resolve();
+        if (chosen.length === 0) return deadLetter(`No processor named ${event.processors.map((name) => `"${name}"`).join(', ')} serves path ${event.path} any more`, tries - 1);
+      }
       // One controller per try, fired by the timeout or by close(). Not AbortSignal.any: on
       // Node 20 it keeps every derived signal reachable from the long-lived lifetime signal.
       const attemptController = new AbortController();

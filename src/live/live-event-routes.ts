@@ -9,7 +9,8 @@ import type { LiveEventStore, StoredEvent } from './live-event-store.js';
 export interface LiveEventRoutesOptions {
   /** The live side of a running integration, or `undefined` when there is no such integration. */
   lookup(identifier: string): IntegrationLive | undefined;
-  store: LiveEventStore;
+  /** The store, or a getter for one opened after the routes were registered (asked only once `lookup` found the integration). */
+  store: LiveEventStore | (() => LiveEventStore);
   /** Largest accepted body; larger ones get 413 before they are read in full. @default 5 MiB */
   bodyLimitBytes?: number;
   /** Headers tried, in order, for the sender's delivery id when a processor names none. @default ['x-github-delivery', 'x-delivery-id'] */
@@ -17,7 +18,12 @@ export interface LiveEventRoutesOptions {
   logger?: Logger;
   /** Told once an event is persisted, just before the 202 (metrics, benchmarks). */
   onAccepted?(event: StoredEvent): void;
+  /** Told how each delivery was answered (metrics). `identifier` is as the sender wrote it. */
+  onAnswer?(identifier: string, answer: DeliveryAnswer): void;
 }
+
+/** How a delivery was answered: queued (202), a redelivery, nobody's event, or refused (4xx/5xx). */
+export type DeliveryAnswer = 'accepted' | 'duplicate' | 'ignored' | 'rejected';
 
 export const DEFAULT_DELIVERY_ID_HEADERS: readonly string[] = ['x-github-delivery', 'x-delivery-id'];
 
@@ -46,12 +52,21 @@ async function ask(hook: () => boolean | Promise<boolean>): Promise<{ ok: boolea
  * only once it is on disk. Registered in its own fastify scope so its raw-body parser (needed
  * for HMAC signatures) does not change how the admin API parses JSON.
  */
-export async function registerLiveEventRoutes(app: FastifyInstance, options: LiveEventRoutesOptions): Promise<void> {
+export function registerLiveEventRoutes(app: FastifyInstance, options: LiveEventRoutesOptions): void {
   const bodyLimit = options.bodyLimitBytes ?? 5 * 1024 * 1024;
   const deliveryHeaders = options.deliveryIdHeaders ?? DEFAULT_DELIVERY_ID_HEADERS;
   const logger = options.logger;
+  const storeOf = (): LiveEventStore => (typeof options.store === 'function' ? options.store() : options.store);
 
-  await app.register(async (scope) => {
+  void app.register(async (scope) => {
+    scope.addHook('onSend', async (request, reply, payload) => {
+      const identifier = (request.params as { identifier?: string } | undefined)?.identifier;
+      if (identifier !== undefined && options.onAnswer !== undefined) {
+        const answered = (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer;
+        options.onAnswer(identifier, answered ?? (reply.statusCode >= 400 ? 'rejected' : 'accepted'));
+      }
+      return payload;
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
@@ -102,7 +117,10 @@ export async function registerLiveEventRoutes(app: FastifyInstance, options: Liv
         if (answer.ok) accepting.push(match);
       }
       // Like Ocean, an event nobody handles is acknowledged and dropped: the sender must not retry it.
-      if (accepting.length === 0) return reply.code(200).send({ eventId: null, ignored: true });
+      if (accepting.length === 0) {
+        (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer = 'ignored';
+        return reply.code(200).send({ eventId: null, ignored: true });
+      }
 
       for (const match of accepting) {
         const authenticate = match.processor.authenticate;
@@ -136,14 +154,18 @@ export async function registerLiveEventRoutes(app: FastifyInstance, options: Liv
         resourceKey,
         ...(deliveryId === undefined ? {} : { deliveryId }),
       };
+      const store = storeOf();
       if (deliveryId !== undefined) {
-        const original = options.store.claimDelivery(identifier, deliveryId, event.id);
-        if (original !== undefined) return reply.code(200).send({ eventId: original, duplicate: true });
+        const original = store.claimDelivery(identifier, deliveryId, event.id);
+        if (original !== undefined) {
+          (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer = 'duplicate';
+          return reply.code(200).send({ eventId: original, duplicate: true });
+        }
       }
       try {
-        await options.store.accept(event);
+        await store.accept(event);
       } catch (error) {
-        if (deliveryId !== undefined) options.store.releaseDelivery(identifier, deliveryId);
+        if (deliveryId !== undefined) store.releaseDelivery(identifier, deliveryId);
         logger?.error({ integration: identifier, err: describeError(error) }, 'Could not persist a webhook delivery');
         return fail(reply, 503, 'LIVE_STORE_FAILED', 'The delivery could not be stored; retry it');
       }

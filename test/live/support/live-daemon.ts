@@ -46,7 +46,7 @@ for (const identifier of identifiers) {
   lives.set(identifier, createIntegrationLive({ integration: identity(identifier), processors: [processor], mapping: async () => mapping, engine, client, store, logger }));
 }
 const app = Fastify();
-await registerLiveEventRoutes(app, { lookup: (id) => lives.get(id), store, logger });
+registerLiveEventRoutes(app, { lookup: (id) => lives.get(id), store, logger });
 app.get('/_stats', async () => Object.fromEntries([...lives].map(([id, live]) => [id, live.stats()])));
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`READY ${url}\n`);

@@ -100,7 +100,7 @@ export async function startLiveServer(
   const lives = new Map<string, IntegrationLive>();
   const { logger, lines } = memoryLogger();
   const app = Fastify();
-  await registerLiveEventRoutes(app, { lookup: (id) => lives.get(id), store, logger, ...options.routes });
+  registerLiveEventRoutes(app, { lookup: (id) => lives.get(id), store, logger, ...options.routes });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   let stopped = false;
   const stop = async (): Promise<void> => {
