@@ -320,8 +320,15 @@ export class Integration {
       reloads: this.#reloads,
       inflight: this.#current?.inflight.size ?? 0,
       resync: this.#runtime ? { ...this.#runtime.status(), provisioningError: this.#provisioningError } : null,
-      live: this.#deps.live?.snapshot(this.identifier) ?? null,
+      live: this.#liveSnapshot(),
     };
+  }
+
+  /** Live figures and dead letters, with secrets masked in the failure reasons (a plugin's error may quote a URL with a token). */
+  #liveSnapshot(): LiveSnapshot | null {
+    const live = this.#deps.live?.snapshot(this.identifier);
+    if (live === undefined) return null;
+    return { ...live, deadLetterList: live.deadLetterList.map((letter) => ({ ...letter, reason: this.#deps.redactor.redact(letter.reason) })) };
   }
 
   /** Hands the running instance's processors to live events; a bad declaration only disables them. */

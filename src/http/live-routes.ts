@@ -34,7 +34,8 @@ export function registerLiveRoutes(app: FastifyInstance, options: { host: Host; 
 
   app.get<{ Params: Params }>('/api/integrations/:id/live', async (request, reply) => {
     if ((await find(request.params.id, reply)) === undefined) return reply;
-    return host.live?.snapshot(request.params.id);
+    // Through the integration's snapshot, which masks secrets in the failure reasons.
+    return host.integration(request.params.id)?.snapshot().live ?? reply.code(404).send({ code: 'NOT_FOUND', message: `integration "${request.params.id}" serves no live events` });
   });
 
   app.post<{ Params: Params }>('/api/integrations/:id/live/dead-letters/replay', async (request, reply) => {
