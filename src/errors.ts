@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'LIVE_EVENT_FAILED'
   | 'LIVE_EVENT_TIMEOUT'
   | 'LIVE_NOT_FOUND'
+  | 'LIVE_NOT_READY'
   | 'LIVE_STORE_FAILED'
   | 'LIVE_PROCESSOR_FAILED'
   // Kafka listener

@@ -36,6 +36,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   registerResyncRoutes(app, { host: options.host, admin });
   registerLiveRoutes(app, { host: options.host, admin });
   // Webhook deliveries: POST /integrations/:identifier/webhook/*, in their own scope (raw body).
-  options.host.live?.registerRoutes(app);
+  // Until an integration's plugin is loaded, its deliveries get 503 + Retry-After, not 404.
+  options.host.live?.registerRoutes(app, { starting: (identifier) => options.host.integration(identifier)?.status === 'loading' });
   return app;
 }

@@ -9,6 +9,12 @@ import type { LiveEventStore, StoredEvent } from './live-event-store.js';
 export interface LiveEventRoutesOptions {
   /** The live side of a running integration, or `undefined` when there is no such integration. */
   lookup(identifier: string): IntegrationLive | undefined;
+  /**
+   * For an integration `lookup` does not serve (yet): whether it is on its way (its plugin is
+   * loading), which answers 503 with `Retry-After` instead of 404, so a sender that retries
+   * does not lose deliveries sent while Marina starts. @default never
+   */
+  starting?(identifier: string): boolean;
   /** The store, or a getter for one opened after the routes were registered (asked only once `lookup` found the integration). */
   store: LiveEventStore | (() => LiveEventStore);
   /** Largest accepted body; larger ones get 413 before they are read in full. @default 5 MiB */
@@ -82,7 +88,12 @@ export function registerLiveEventRoutes(app: FastifyInstance, options: LiveEvent
       const { identifier } = request.params;
       const requestPath = `/${request.params['*'] ?? ''}`;
       const live = options.lookup(identifier);
-      if (live === undefined || live.closed) return fail(reply, 404, 'LIVE_NOT_FOUND', `No running integration "${identifier}" takes webhook deliveries`);
+      if (live === undefined || live.closed) {
+        if (options.starting?.(identifier)) {
+          return fail(reply.header('retry-after', '5'), 503, 'LIVE_NOT_READY', `Integration "${identifier}" is starting; retry the delivery in a few seconds`);
+        }
+        return fail(reply, 404, 'LIVE_NOT_FOUND', `No running integration "${identifier}" takes webhook deliveries`);
+      }
       const matched = live.match(requestPath);
       if (matched.length === 0) return fail(reply, 404, 'LIVE_NOT_FOUND', `Integration "${identifier}" has no live-event processor for path ${requestPath}`);
 

@@ -58,8 +58,11 @@ export interface LiveEvents {
   detach(identifier: string, options?: { drainMs?: number }): Promise<boolean>;
   get(identifier: string): IntegrationLive | undefined;
   snapshot(identifier: string): LiveSnapshot | undefined;
-  /** `POST /integrations/:identifier/webhook/*` on `app` (before it listens). */
-  registerRoutes(app: FastifyInstance): void;
+  /**
+   * `POST /integrations/:identifier/webhook/*` on `app` (before it listens). `starting` tells
+   * which unattached identifiers are on their way (503 instead of 404).
+   */
+  registerRoutes(app: FastifyInstance, options?: { starting?: (identifier: string) => boolean }): void;
   /** Detaches everything (no drain) and closes the journal. */
   close(): Promise<void>;
 }
@@ -197,9 +200,10 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         deadLetterList: entry.live.deadLetters(),
       };
     },
-    registerRoutes(app) {
+    registerRoutes(app, routeOptions = {}) {
       registerLiveEventRoutes(app, {
         lookup: (identifier) => lives.get(identifier)?.live,
+        ...(routeOptions.starting === undefined ? {} : { starting: routeOptions.starting }),
         store: requireStore,
         logger,
         ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),

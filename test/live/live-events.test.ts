@@ -46,12 +46,14 @@ const hook = (integration: string, suffix = '/items') => `${server.url}/integrat
 
 describe('webhook routes', () => {
   test('reject bad deliveries before queueing: unknown integration or path, invalid JSON, too large, failed authenticate or validate', async () => {
-    server = await startLiveServer(port, { routes: { bodyLimitBytes: 1024 } });
+    server = await startLiveServer(port, { routes: { bodyLimitBytes: 1024, starting: (id) => id === 'warming-up' } });
     const secret = 's3cr3t-value';
     server.add('rejects', { processors: [itemProcessor({ authenticate: (event) => verifySharedSecret(event, 'x-token', secret) })] });
     const good = { 'x-token': secret };
 
     expect(await post(`${server.url}/integrations/nobody/webhook/items`, { id: 'a' }, good)).toMatchObject({ status: 404, body: { code: 'LIVE_NOT_FOUND' } });
+    const early = await fetch(`${server.url}/integrations/warming-up/webhook/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"a"}' });
+    expect([early.status, early.headers.get('retry-after'), ((await early.json()) as { code: string }).code]).toEqual([503, '5', 'LIVE_NOT_READY']);
     expect(await post(hook('rejects', '/elsewhere'), { id: 'a' }, good)).toMatchObject({ status: 404, body: { code: 'LIVE_NOT_FOUND', message: expect.stringContaining('/elsewhere') } });
     expect(await post(hook('rejects'), '{"id": "a",', good)).toMatchObject({ status: 400, body: { code: 'LIVE_BODY_INVALID', message: expect.stringContaining('must be JSON') } });
     expect(await post(hook('rejects'), '', good)).toMatchObject({ status: 400, body: { code: 'LIVE_BODY_INVALID', message: expect.stringContaining('empty') } });
