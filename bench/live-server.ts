@@ -33,6 +33,9 @@ type ItemBody = { id: string; seq: number; state: string };
 let latencies: number[] = [];
 /** Receipt to persisted (the moment the 202 goes out), Marina only. */
 let acceptLatencies: number[] = [];
+/** Persisted to written to Port (queue wait, handle, mapping, upsert), Marina only. */
+let afterAcceptLatencies: number[] = [];
+const acceptedAt = new Map<string, number>();
 let handled = 0;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
@@ -97,6 +100,9 @@ if (mode === 'reference') {
         onSettled: (event, outcome) => {
           const startedAt = receivedAt.get(event.id);
           receivedAt.delete(event.id);
+          const accepted = acceptedAt.get(event.id);
+          acceptedAt.delete(event.id);
+          if (outcome.status === 'handled' && accepted !== undefined) afterAcceptLatencies.push(performance.now() - accepted);
           if (outcome.status === 'handled' && startedAt !== undefined) record(startedAt);
         },
       }),
@@ -121,6 +127,7 @@ if (mode === 'reference') {
       if (startedAt === undefined) return;
       receivedAt.set(event.id, startedAt);
       acceptLatencies.push(performance.now() - startedAt);
+      acceptedAt.set(event.id, performance.now());
     },
   });
   cleanup = async () => {
@@ -144,15 +151,17 @@ process.on('message', (message) => {
   if (message === 'reset') {
     latencies = [];
     acceptLatencies = [];
+    afterAcceptLatencies = [];
     handled = 0;
     loopDelay.reset();
     process.send?.('ok');
   } else if (message === 'stats') {
     const sorted = [...latencies].sort((a, b) => a - b);
     const accepted = [...acceptLatencies].sort((a, b) => a - b);
+    const afterAccept = [...afterAcceptLatencies].sort((a, b) => a - b);
     const queued = lives.reduce((sum, live) => sum + live.stats().queued + live.stats().running, 0);
     const deadLetters = lives.reduce((sum, live) => sum + live.stats().deadLetters, 0);
-    process.send?.({ handled, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, acceptP50: percentile(accepted, 50), acceptP99: percentile(accepted, 99), loopP99: loopDelay.percentile(99) / 1e6, backlog: queued, deadLetters });
+    process.send?.({ handled, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, acceptP50: percentile(accepted, 50), acceptP99: percentile(accepted, 99), afterAcceptP50: percentile(afterAccept, 50), afterAcceptP99: percentile(afterAccept, 99), loopP99: loopDelay.percentile(99) / 1e6, backlog: queued, deadLetters });
   } else if (message === 'stop') {
     void app
       .close()

@@ -39,7 +39,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const INTEGRATIONS = 10;
 const RESOURCES_PER_INTEGRATION = 100;
 
-interface Stats { handled: number; p50: number; p99: number; max: number; acceptP50: number; acceptP99: number; loopP99: number; backlog: number; deadLetters: number }
+interface Stats { handled: number; p50: number; p99: number; max: number; acceptP50: number; acceptP99: number; afterAcceptP50: number; afterAcceptP99: number; loopP99: number; backlog: number; deadLetters: number }
 
 function startProcess(file: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
@@ -193,7 +193,7 @@ progress(`marina, paced ${rate}/s`);
 await warmUp(marina.child, marina.url);
 const pacedLoad = await paced(marina.url, rate);
 const pacedSettled = await settle(marina.child);
-row(`marina, paced ${rate}/s`, pacedLoad, pacedSettled.stats, `receipt to 202 p50 ${pacedSettled.stats.acceptP50.toFixed(1)} ms; backlog drained ${pacedSettled.drainMs.toFixed(0)} ms after the load stopped`);
+row(`marina, paced ${rate}/s`, pacedLoad, pacedSettled.stats, `receipt to 202 p50 ${pacedSettled.stats.acceptP50.toFixed(1)} ms; 202 to Port p50/p99 ${pacedSettled.stats.afterAcceptP50.toFixed(1)}/${pacedSettled.stats.afterAcceptP99.toFixed(1)} ms; backlog drained ${pacedSettled.drainMs.toFixed(0)} ms after the load stopped`);
 
 progress(`marina, autocannon overallRate ${rate}`);
 await ask(marina.child, 'reset');
