@@ -27,7 +27,7 @@ integrations:
   - identifier: echo-a
     type: live-echo
     eventListener: { type: WEBHOOKS_ONLY }
-    config: { webhookSecret: ${SECRET}, gateFile: ${JSON.stringify(path.join(dir, 'gate'))} }
+    config: { webhookSecret: ${SECRET}, gateFile: ${JSON.stringify(path.join(dir, 'gate'))}, tagFile: ${JSON.stringify(path.join(dir, 'tag'))} }
 `;
   writeFileSync(file, text);
   const config = parseHostConfig(text, file, {}, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
@@ -108,6 +108,26 @@ describe('live events in the daemon', () => {
       expect((await snapshot(second.daemon)).live).toMatchObject({ handled: 2, deadLetters: 0 });
     } finally {
       await second.daemon.stop();
+    }
+  });
+
+  test('a plugin reload hands deliveries to the new instance', async () => {
+    writeFileSync(path.join(dir, 'tag'), 'v1');
+    const { daemon } = await start();
+    try {
+      const hook = `${daemon.url}/integrations/echo-a/webhook/items/reload`;
+      expect((await post(hook, { id: 'v-1', seq: 1 }, { 'x-echo-secret': SECRET })).status).toBe(202);
+      await eventually(async () => (await entity(daemon, 'v-1')) !== undefined, 'the first event in Port');
+      expect((await entity(daemon, 'v-1'))?.properties).toMatchObject({ state: 'v1' });
+
+      writeFileSync(path.join(dir, 'tag'), 'v2');
+      await daemon.host.reloadPlugin('live-echo');
+      expect(((await (await fetch(`${daemon.url}/api/integrations/echo-a`)).json()) as { reloads: number }).reloads).toBe(1);
+      expect((await post(hook, { id: 'v-1', seq: 2 }, { 'x-echo-secret': SECRET })).status).toBe(202);
+      await eventually(async () => ((await entity(daemon, 'v-1'))?.properties as { seq?: number } | undefined)?.seq === 2, 'the second event in Port');
+      expect((await entity(daemon, 'v-1'))?.properties).toMatchObject({ state: 'v2', seq: 2 });
+    } finally {
+      await daemon.stop();
     }
   });
 });
