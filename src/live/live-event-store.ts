@@ -126,6 +126,12 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
     return inner;
   };
 
+  // `seen` is kept in the order ids were seen (a re-seen id moves to the end), so expired
+  // entries are always at the front: pruning stops at the first fresh one.
+  const remember = (key: string, entry: { at: number; eventId: string }): void => {
+    seen.delete(key);
+    seen.set(key, entry);
+  };
   const apply = (record: Record<string, unknown>): void => {
     const integration = typeof record.integration === 'string' ? record.integration : undefined;
     const id = typeof record.id === 'string' ? record.id : undefined;
@@ -135,12 +141,12 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
         const event = deserialize(record);
         if (event === undefined || dead.get(integration)?.has(event.id)) return;
         all(pending, integration).set(event.id, event);
-        if (event.deliveryId !== undefined) seen.set(deliveryKey(integration, event.deliveryId), { at: event.receivedAt.getTime(), eventId: event.id });
+        if (event.deliveryId !== undefined) remember(deliveryKey(integration, event.deliveryId), { at: event.receivedAt.getTime(), eventId: event.id });
         return;
       }
       case 'seen':
         if (typeof record.deliveryId === 'string' && typeof record.at === 'number' && typeof record.eventId === 'string') {
-          seen.set(deliveryKey(integration, record.deliveryId), { at: record.at, eventId: record.eventId });
+          remember(deliveryKey(integration, record.deliveryId), { at: record.at, eventId: record.eventId });
         }
         return;
       case 'done':
@@ -178,7 +184,10 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
 
   const pruneSeen = (): void => {
     const cutoff = now() - windowMs;
-    for (const [key, entry] of seen) if (entry.at < cutoff) seen.delete(key);
+    for (const [key, entry] of seen) {
+      if (entry.at >= cutoff) break;
+      seen.delete(key);
+    }
   };
 
   /** The smallest journal that reads back to the current state. */
@@ -268,8 +277,8 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
       const entry = seen.get(key);
       const at = now();
       if (entry !== undefined && entry.at >= at - windowMs) return entry.eventId;
-      if (seen.size > 10_000) pruneSeen();
-      seen.set(key, { at, eventId });
+      pruneSeen();
+      remember(key, { at, eventId });
       return undefined;
     },
     releaseDelivery(integration, deliveryId) {
