@@ -218,6 +218,10 @@ export function createHost(options: HostOptions): Host {
       for (const integration of integrations.values()) {
         if (!integration.config.enabled) await integration.stop({ reason: 'disabled in config', timeoutMs: 0 });
       }
+      const waiting = live?.unattached() ?? [];
+      if (waiting.length > 0) {
+        logger.warn({ integrations: waiting }, 'live events wait in the journal for integrations that are not running; they run once those integrations start');
+      }
       if (config.plugins.watch) {
         watcher = watchPlugins({
           directories: config.plugins.directories,

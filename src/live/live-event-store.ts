@@ -58,6 +58,8 @@ export interface LiveEventStore {
   /** Events of `integration` not yet handled, in arrival order (recovered ones first). */
   pending(integration: string): StoredEvent[];
   deadLetters(integration: string): DeadLetter[];
+  /** Identifiers with pending events or dead letters. */
+  integrations(): string[];
   /**
    * Redelivery check: returns the id of the event that already carried `deliveryId` within the
    * window, or records `eventId` as its owner and returns `undefined`.
@@ -272,6 +274,7 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
     },
     pending: (integration) => [...(pending.get(integration)?.values() ?? [])],
     deadLetters: (integration) => [...(dead.get(integration)?.values() ?? [])],
+    integrations: () => [...new Set([...pending.keys(), ...dead.keys()])].filter((integration) => (pending.get(integration)?.size ?? 0) + (dead.get(integration)?.size ?? 0) > 0),
     claimDelivery(integration, deliveryId, eventId) {
       const key = deliveryKey(integration, deliveryId);
       const entry = seen.get(key);

@@ -58,6 +58,8 @@ export interface LiveEvents {
   detach(identifier: string, options?: { drainMs?: number }): Promise<boolean>;
   get(identifier: string): IntegrationLive | undefined;
   snapshot(identifier: string): LiveSnapshot | undefined;
+  /** Integrations not attached whose events wait in the journal (removed from the config, failing to load). */
+  unattached(): { integration: string; pending: number; deadLetters: number }[];
   /**
    * `POST /integrations/:identifier/webhook/*` on `app` (before it listens). `starting` tells
    * which unattached identifiers are on their way (503 instead of 404).
@@ -199,6 +201,14 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         processors: entry.processors.map((processor) => ({ name: processor.name, path: processor.path })),
         deadLetterList: entry.live.deadLetters(),
       };
+    },
+    unattached() {
+      if (store === undefined) return [];
+      const open = store;
+      return open
+        .integrations()
+        .filter((identifier) => !lives.has(identifier))
+        .map((identifier) => ({ integration: identifier, pending: open.pending(identifier).length, deadLetters: open.deadLetters(identifier).length }));
     },
     registerRoutes(app, routeOptions = {}) {
       registerLiveEventRoutes(app, {

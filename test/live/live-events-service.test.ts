@@ -82,10 +82,13 @@ describe('live events of the host', () => {
     expect((await post(`${url}/integrations/svc-detach/webhook/items`, { id: 'h-2', seq: 1 })).status).toBe(404);
     held.open();
 
+    expect(live.unattached()).toEqual([{ integration: 'svc-detach', pending: 1, deadLetters: 0 }]);
+
     const again = live.attach({ integration: identity('svc-detach'), processors: [version('after')], readMapping });
     await again.drain();
     expect(state('h-1')).toBe('after');
     expect(await live.detach('svc-detach', { drainMs: 1000 })).toBe(true);
+    expect(live.unattached()).toEqual([]);
   });
 
   test('two processors with one name are refused and the running ones stay', async () => {
