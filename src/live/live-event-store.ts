@@ -34,6 +34,13 @@ export interface LiveEventStoreOptions {
   dedupeWindowMs?: number;
   /** Journal size that triggers compaction. @default 8 MiB */
   compactAtBytes?: number;
+  /**
+   * Most dead letters kept per integration; past it the oldest is dropped (and reported to
+   * `onDeadLetterDropped`), so a processor that fails every event cannot exhaust memory.
+   * @default 10000
+   */
+  maxDeadLetters?: number;
+  onDeadLetterDropped?: (letter: DeadLetter) => void;
   /** Told about damaged journal lines found on open (they are skipped, the rest is kept). */
   onCorruption?: (problem: { file: string; line: number; reason: string }) => void;
   now?: () => number;
@@ -115,6 +122,7 @@ const deliveryKey = (integration: string, deliveryId: string): string => `${inte
 export async function openLiveEventStore(options: LiveEventStoreOptions): Promise<LiveEventStore> {
   const file = path.join(options.dataDir, 'live-events', 'journal.log');
   const windowMs = options.dedupeWindowMs ?? 600_000;
+  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
   const now = options.now ?? Date.now;
   const compactAt = options.compactAtBytes ?? 8 * 1024 * 1024;
 
@@ -252,8 +260,20 @@ export async function openLiveEventStore(options: LiveEventStoreOptions): Promis
     async deadLetter(event, reason, attempts) {
       pending.get(event.integration)?.delete(event.id);
       const letter: DeadLetter = { event, reason, attempts, at: new Date(now()) };
-      all(dead, event.integration).set(event.id, letter);
+      const letters = all(dead, event.integration);
+      letters.set(event.id, letter);
+      const dropped: DeadLetter[] = [];
+      while (letters.size > maxDeadLetters) {
+        const oldest = letters.values().next().value as DeadLetter;
+        letters.delete(oldest.event.id);
+        liveBytes -= weight(oldest.event);
+        dropped.push(oldest);
+      }
       await journal.append({ t: 'dead', integration: event.integration, id: event.id, reason, attempts, at: letter.at.toISOString() });
+      for (const oldest of dropped) {
+        journal.appendLater({ t: 'discard', integration: oldest.event.integration, id: oldest.event.id });
+        options.onDeadLetterDropped?.(oldest);
+      }
       return letter;
     },
     async replay(integration, id) {

@@ -163,6 +163,11 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         dataDir: options.dataDir,
         ...(options.dedupeWindowMs === undefined ? {} : { dedupeWindowMs: options.dedupeWindowMs }),
         onCorruption: (problem) => logger.error({ ...problem }, 'A damaged line of the live-event journal was skipped'),
+        onDeadLetterDropped: (letter) =>
+          logger.error(
+            { integration: letter.event.integration, eventId: letter.event.id, resourceKey: letter.event.resourceKey, reason: letter.reason },
+            'Too many dead letters: the oldest was dropped',
+          ),
       });
     },
     attach(attach) {

@@ -89,6 +89,24 @@ describe('live event store', () => {
   });
 });
 
+describe('dead-letter cap', () => {
+  test('past the cap the oldest dead letter is dropped, reported, and stays dropped after reopen', async () => {
+    const dropped: string[] = [];
+    const store = await openLiveEventStore({ dataDir: dir, maxDeadLetters: 2, onDeadLetterDropped: (letter) => dropped.push(letter.event.id) });
+    for (let n = 0; n < 3; n++) {
+      await store.accept(storedEvent(n));
+      await store.deadLetter(storedEvent(n), `failure ${n}`, 1);
+    }
+    expect(dropped).toEqual(['ev-0']);
+    expect(store.deadLetters('store-test').map((letter) => letter.event.id)).toEqual(['ev-1', 'ev-2']);
+    await store.close();
+    const reopened = await openLiveEventStore({ dataDir: dir });
+    expect(reopened.deadLetters('store-test').map((letter) => letter.event.id)).toEqual(['ev-1', 'ev-2']);
+    expect(reopened.pending('store-test')).toEqual([]);
+    await reopened.close();
+  });
+});
+
 describe('keyed queue', () => {
   test('never runs more than `concurrency` keys at once, and runs each key in order', async () => {
     const queue = createKeyedQueue({ concurrency: 3 });
