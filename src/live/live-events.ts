@@ -194,6 +194,10 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         },
       });
       lives.set(identifier, { live, processors: attach.processors });
+      if (attach.processors.length > 0) {
+        // So operators see the URLs to give the third party.
+        logger.info({ integration: identifier, routes: attach.processors.map((processor) => `POST /integrations/${identifier}/webhook${processor.path}`) }, 'serving live events');
+      }
       return live;
     },
     detach,
