@@ -15,6 +15,8 @@ export interface AppliedResults {
   deleted: EntityRef[];
   /** Removal candidates that Port does not hold or another owner wrote; left alone. */
   notOwned: EntityRef[];
+  /** Records the mapping could not judge (not an object, a selector that is not boolean). */
+  problems: string[];
 }
 
 export interface ApplyDependencies {
@@ -49,9 +51,16 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
   const toUpsert: PortEntity[] = [];
   const upsertKeys = new Set<string>();
   const candidates = new Map<string, EntityRef>();
+  const problems: string[] = [];
+  // Fields that map to null are not reported: on a single event that is normal data, and
+  // tombstones carry little but the id.
+  const note = (kind: string, which: string, mapped: { itemErrors: { index: number; message: string }[] }): void => {
+    for (const error of mapped.itemErrors) problems.push(`${kind}: ${which} record ${error.index}: ${error.message}`);
+  };
   for (const result of results) {
     if (result.updated.length > 0) {
       const mapped = await deps.engine.mapPage(result.resource, result.updated, { parseAll: true });
+      note(result.resource.kind, 'updated', mapped);
       for (const entity of mapped.passed) {
         const ref = refOf(entity);
         if (ref !== undefined) upsertKeys.add(refKey(ref.blueprint, ref.identifier));
@@ -64,6 +73,7 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
     }
     if (result.deleted.length > 0) {
       const mapped = await deps.engine.mapPage(result.resource, result.deleted, { parseAll: true });
+      note(result.resource.kind, 'deleted', mapped);
       for (const entity of [...mapped.passed, ...mapped.failed]) {
         const ref = refOf(entity);
         if (ref !== undefined) candidates.set(refKey(ref.blueprint, ref.identifier), ref);
@@ -93,5 +103,5 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
   }
   const upserted: EntityRef[] = [];
   for (const outcome of outcomes) if (outcome.status === 'upserted') upserted.push({ blueprint: outcome.entity.blueprint, identifier: outcome.identifier });
-  return { upserted, deleted: removed.deleted, notOwned: removed.notOwned };
+  return { upserted, deleted: removed.deleted, notOwned: removed.notOwned, problems };
 }

@@ -215,7 +215,14 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
             Promise.resolve().then(() => processor.handle(liveEvent, request)),
             signal,
           ).then(
-            (result) => ({ resource, updated: result.updated ?? [], deleted: result.deleted ?? [] }),
+            (result) => {
+              const updated: unknown = result?.updated ?? [];
+              const deleted: unknown = result?.deleted ?? [];
+              if (!Array.isArray(updated) || !Array.isArray(deleted)) {
+                throw new HandleFailure(processor, new TypeError(`handle() of processor "${processor.name}" must return { updated: [...], deleted: [...] }, got ${JSON.stringify(result)?.slice(0, 200)}`));
+              }
+              return { resource, updated, deleted } as BlockResult;
+            },
             (error: unknown) => {
               throw new HandleFailure(processor, error);
             },
@@ -297,6 +304,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
         counters.handled++;
         store.complete(event);
         log.debug({ attempts: tries, upserted: results.upserted.length, deleted: results.deleted.length }, 'Live event handled');
+        if (results.problems.length > 0) log.warn({ problems: results.problems }, 'Some records of the live event could not be mapped');
         options.onSettled?.(event, { status: 'handled', attempts: tries, results });
         return;
       } catch (error) {

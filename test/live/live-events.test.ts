@@ -126,6 +126,29 @@ describe('results to Port', () => {
   });
 });
 
+describe('processor results', () => {
+  test('a handle() result of the wrong shape dead-letters the event naming the processor; records that are not objects are logged, the rest written', async () => {
+    server = await startLiveServer(port);
+    const live = server.add('shapes', {
+      processors: [
+        itemProcessor({
+          handle: async (event) => {
+            const body = bodyOf(event);
+            if (body.state === 'bad-shape') return { updated: 'nope' } as never;
+            return { updated: [body, 42 as never], deleted: [] };
+          },
+        }),
+      ],
+    });
+    await post(hook('shapes'), { id: 'shape-1', seq: 1, state: 'bad-shape' });
+    await post(hook('shapes'), { id: 'shape-2', seq: 1, state: 'fine' });
+    await live.drain();
+    expect(live.deadLetters()).toEqual([expect.objectContaining({ resourceKey: 'shape-1', reason: expect.stringContaining('handle() of processor "items" must return { updated: [...], deleted: [...] }') })]);
+    expect(entity('shape-2')?.properties).toEqual({ seq: 1, state: 'fine' });
+    expect(server.logLines.join('\n')).toContain('record 1 is not an object');
+  });
+});
+
 describe('ordering and isolation', () => {
   test('events of one resource run one at a time in arrival order; other resources run meanwhile', async () => {
     server = await startLiveServer(port);
