@@ -4,6 +4,7 @@ import type { Host } from '../host/host.js';
 import type { HostMetrics } from '../observability/metrics.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerIntegrationsRoutes } from './integrations-routes.js';
+import { registerLiveDashboard } from './live-dashboard.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerResyncRoutes } from './resync-routes.js';
@@ -35,6 +36,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const admin = options.adminToken === undefined ? {} : { token: options.adminToken };
   registerResyncRoutes(app, { host: options.host, admin });
   registerLiveRoutes(app, { host: options.host, admin });
+  registerLiveDashboard(app, { host: options.host });
   // Webhook deliveries: POST /integrations/:identifier/webhook/*, in their own scope (raw body).
   // Until an integration's plugin is loaded, its deliveries get 503 + Retry-After, not 404.
   options.host.live?.registerRoutes(app, { starting: (identifier) => options.host.integration(identifier)?.status === 'loading' });

@@ -62,7 +62,7 @@ describe('live events in the daemon', () => {
       expect((await entity(daemon, 'd-1'))?.properties).toMatchObject({ seq: 1, state: 'open', source: 'github' });
 
       writeFileSync(path.join(dir, 'gate'), '');
-      expect((await post(hook, { id: 'd-2', seq: 1, state: 'gated', gated: true }, { 'x-echo-secret': SECRET })).status).toBe(202);
+      expect((await post(hook, { id: 'd-2', seq: 1, state: 'gated', gated: true, note: '<img src=x onerror=alert(1)>' }, { 'x-echo-secret': SECRET })).status).toBe(202);
       await eventually(async () => (await snapshot(daemon)).live.deadLetters === 1, 'the dead letter');
       const { live } = await snapshot(daemon);
       expect(live.processors).toEqual([{ name: 'echo-items', path: '/items/:source' }]);
@@ -71,6 +71,15 @@ describe('live events in the daemon', () => {
       const liveRoute = await (await fetch(`${daemon.url}/api/integrations/echo-a/live`)).text();
       expect(liveRoute).toContain('the gate file is there');
       expect(liveRoute).not.toContain(SECRET);
+
+      const dashboard = await (await fetch(`${daemon.url}/dashboard/live`)).text();
+      expect(dashboard).toContain(live.deadLetterList[0]!.id);
+      expect(dashboard).toContain('POST /integrations/echo-a/webhook/items/:source');
+      expect(dashboard).toContain('the gate file is there');
+      expect(dashboard).not.toContain(SECRET);
+      // The reason quotes the sender's body: shown as text, never as markup.
+      expect(dashboard).toContain('&#60;img src=x onerror=alert(1)&#62;');
+      expect(dashboard).not.toContain('<img');
 
       rmSync(path.join(dir, 'gate'));
       const replay = await fetch(`${daemon.url}/api/integrations/echo-a/live/dead-letters/${live.deadLetterList[0]!.id}/replay`, { method: 'POST' });
