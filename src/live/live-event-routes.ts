@@ -64,12 +64,14 @@ export function registerLiveEventRoutes(app: FastifyInstance, options: LiveEvent
   const logger = options.logger;
   const storeOf = (): LiveEventStore => (typeof options.store === 'function' ? options.store() : options.store);
 
+  // Answers other than by status code (ignored, duplicate), for onAnswer.
+  const answers = new WeakMap<FastifyRequest, DeliveryAnswer>();
+
   void app.register(async (scope) => {
     scope.addHook('onSend', async (request, reply, payload) => {
       const identifier = (request.params as { identifier?: string } | undefined)?.identifier;
       if (identifier !== undefined && options.onAnswer !== undefined) {
-        const answered = (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer;
-        options.onAnswer(identifier, answered ?? (reply.statusCode >= 400 ? 'rejected' : 'accepted'));
+        options.onAnswer(identifier, answers.get(request) ?? (reply.statusCode >= 400 ? 'rejected' : 'accepted'));
       }
       return payload;
     });
@@ -129,7 +131,7 @@ export function registerLiveEventRoutes(app: FastifyInstance, options: LiveEvent
       }
       // Like Ocean, an event nobody handles is acknowledged and dropped: the sender must not retry it.
       if (accepting.length === 0) {
-        (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer = 'ignored';
+        answers.set(request, 'ignored');
         return reply.code(200).send({ eventId: null, ignored: true });
       }
 
@@ -169,7 +171,7 @@ export function registerLiveEventRoutes(app: FastifyInstance, options: LiveEvent
       if (deliveryId !== undefined) {
         const original = store.claimDelivery(identifier, deliveryId, event.id);
         if (original !== undefined) {
-          (reply as unknown as { liveAnswer?: DeliveryAnswer }).liveAnswer = 'duplicate';
+          answers.set(request, 'duplicate');
           return reply.code(200).send({ eventId: original, duplicate: true });
         }
       }
