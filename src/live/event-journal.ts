@@ -81,6 +81,8 @@ export async function openJournal(file: string): Promise<EventJournal> {
   await mkdir(path.dirname(file), { recursive: true });
   let handle: FileHandle = await open(file, 'a');
   let size = (await handle.stat()).size;
+  /** Bytes known to be whole on disk: a failed write is cut back to this, so no torn line is followed by good ones. */
+  let onDisk = size;
   let queued: string[] = [];
   let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   let compaction: { text: string; resolve: () => void; reject: (error: unknown) => void } | undefined;
@@ -117,7 +119,8 @@ export async function openJournal(file: string): Promise<EventJournal> {
         compaction = undefined;
         try {
           await replaceFile(job.text);
-          size = Buffer.byteLength(job.text) + queued.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+          onDisk = Buffer.byteLength(job.text);
+          size = onDisk + queued.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
           job.resolve();
         } catch (error) {
           job.reject(error);
@@ -132,8 +135,13 @@ export async function openJournal(file: string): Promise<EventJournal> {
         await handle.write(text);
         // Records nobody waits for (appendLater) reach the disk with the next durable append.
         if (batch.length > 0) await handle.datasync();
+        onDisk += Buffer.byteLength(text);
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
+        // A disk that filled up mid-write leaves part of a line; the next record appended after
+        // it would be unreadable. Cut the file back to its last whole line.
+        await handle.truncate(onDisk).catch(() => undefined);
+        size = onDisk + queued.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
         for (const waiter of batch) waiter.reject(error);
       }
     }
