@@ -5,13 +5,17 @@
  *                                     stage only (no Port): what the resync adds is loading
  * Prints `result <json>` on stdout.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
+import { applyHeapSettings } from '../src/heap-settings.js';
 import { createMappingEngine, loadPortAppConfig } from '../src/mapping/index.js';
 import { createPortClient, createRateBudget, loadPortResources, provisionIntegration } from '../src/port/index.js';
 import { createResyncRunner } from '../src/sync/resync-runner.js';
 import { createResyncProgress } from '../src/sync/resync-progress.js';
 import { setUpFake, resyncRequest } from '../plugins/fake/fake-test-support.js';
 
+// Exactly the daemon's heap sizing (MARINA_HEAP_GROWING_PERCENT and node flags apply here too).
+const heapSettings = applyHeapSettings({ env: process.env, execArgv: process.execArgv });
 const [mode, recordsArg, url] = process.argv.slice(2);
 const records = Number(recordsArg);
 const resourcesDir = new URL('../plugins/fake/.port/resources/', import.meta.url).pathname;
@@ -21,16 +25,25 @@ const fakeConfig = { entityCount: { 'fake-person': records, 'fake-project': 0 },
 const gc = (globalThis as { gc?: () => void }).gc;
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
+let atPeak = process.memoryUsage();
 const sampler = setInterval(() => {
   const usage = process.memoryUsage();
+  if (usage.rss > peakRss) atPeak = usage;
   peakRss = Math.max(peakRss, usage.rss);
   peakHeap = Math.max(peakHeap, usage.heapUsed);
 }, 25);
+
+// Time the main thread spent in GC pauses during the run (what a tighter heap costs).
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+});
 
 const engine = createMappingEngine({ workers: 2 });
 const { instance } = await setUpFake(fakeConfig);
 gc?.();
 const startRss = process.memoryUsage().rss;
+gcObserver.observe({ entryTypes: ['gc'] });
 const started = performance.now();
 let result: Record<string, unknown>;
 
@@ -60,9 +73,11 @@ if (mode === 'reference') {
 
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
+gcObserver.disconnect();
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 gc?.();
 const retainedHeap = process.memoryUsage().heapUsed;
 await engine.close();
 const mb = (bytes: number) => bytes / 2 ** 20;
-console.log(`result ${JSON.stringify({ mode, ...result, seconds, peakRssMb: mb(peakRss), startRssMb: mb(startRss), peakHeapMb: mb(peakHeap), retainedHeapMb: mb(retainedHeap) })}`);
+const breakdown = { heapTotal: mb(atPeak.heapTotal), heapUsed: mb(atPeak.heapUsed), external: mb(atPeak.external), arrayBuffers: mb(atPeak.arrayBuffers) };
+console.log(`result ${JSON.stringify({ mode, heapGrowingPercent: heapSettings.heapGrowingPercent ?? null, ...result, seconds, gcSeconds: gcMs / 1000, peakRssMb: mb(peakRss), startRssMb: mb(startRss), peakHeapMb: mb(peakHeap), retainedHeapMb: mb(retainedHeap), atPeakRssMb: breakdown })}`);
