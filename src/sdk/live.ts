@@ -52,9 +52,11 @@ export interface LiveEventRetryPolicy {
 
 /**
  * Handles real-time webhook deliveries for one path of an integration. The host serves it at
- * `POST /integrations/<identifier>/webhook<path>`, answers 202 once the event is safely queued,
- * then calls `handles` → `kinds` → `authenticate` → `validate` → `handle` for every resource
- * block of the mapping whose kind is among `kinds(event)`.
+ * `POST /integrations/<identifier>/webhook<path>`. On receipt it calls `handles`, then
+ * `authenticate` (false: 401) and `validate` (false: 400), takes the `resourceKey`, and answers
+ * 202 once the event is safely stored. Later, in `resourceKey` order, it calls `kinds` and then
+ * `handle` for every resource block of the mapping whose kind is among them, and writes the
+ * results to Port. Several processors may share a path: each that `handles` the event runs.
  *
  * @example
  * defineLiveEventProcessor({
