@@ -18,7 +18,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ daemon: Daemon; logs: string[] }> {
+async function start(env: Record<string, string> = {}): Promise<{ daemon: Daemon; logs: string[] }> {
   const file = path.join(dir, 'marina.yaml');
   const text = `server: { port: 0 }
 plugins: { directories: ${JSON.stringify([PLUGINS])}, watch: false }
@@ -32,7 +32,7 @@ integrations:
   writeFileSync(file, text);
   const config = parseHostConfig(text, file, {}, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
   const logs: string[] = [];
-  const daemon = await startDaemon({ config, env: {}, version: '0.0.1', logDestination: { write: (line) => void logs.push(line) }, importModule: (entry) => import(pathToFileURL(entry).href) });
+  const daemon = await startDaemon({ config, env, version: '0.0.1', logDestination: { write: (line) => void logs.push(line) }, importModule: (entry) => import(pathToFileURL(entry).href) });
   // Live events read the mapping the integration's provisioning pushed to Port.
   await eventually(async () => ((await (await fetch(`${daemon.url}/api/integrations/echo-a`)).json()) as { resync: unknown }).resync !== null, 'provisioning');
   return { daemon, logs };
@@ -52,9 +52,10 @@ async function snapshot(daemon: Daemon): Promise<{ live: { handled: number; dead
 
 describe('live events in the daemon', () => {
   test('webhook routes on the daemon, figures and dead letters in the admin API and metrics, replay over the admin route', async () => {
-    const { daemon, logs } = await start();
+    const { daemon, logs } = await start({ MARINA_WEBHOOK_BODY_LIMIT_BYTES: '4096' });
     try {
       const hook = `${daemon.url}/integrations/echo-a/webhook/items/github`;
+      expect(await post(hook, { id: 'big', pad: 'x'.repeat(5000) }, { 'x-echo-secret': SECRET })).toMatchObject({ status: 413, body: { code: 'LIVE_BODY_TOO_LARGE', message: expect.stringContaining('4096') } });
       expect((await post(hook, { id: 'd-1', seq: 1, state: 'open' }, { 'x-echo-secret': SECRET })).status).toBe(202);
       expect((await post(hook, { id: 'd-1', seq: 2 }, { 'x-echo-secret': 'nope' })).status).toBe(401);
       expect((await post(`${daemon.url}/integrations/nobody/webhook/items/github`, { id: 'x' })).status).toBe(404);
@@ -91,7 +92,7 @@ describe('live events in the daemon', () => {
       const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
       expect(metrics).toContain('marina_live_events_total{integration="echo-a",outcome="handled"} 2');
       expect(metrics).toContain('marina_live_events_total{integration="echo-a",outcome="dead_lettered"} 1');
-      expect(metrics).toContain('marina_live_deliveries_total{integration="echo-a",answer="rejected"} 1');
+      expect(metrics).toContain('marina_live_deliveries_total{integration="echo-a",answer="rejected"} 2');
       expect(metrics).toContain('marina_live_deliveries_total{integration="(unknown)",answer="rejected"} 1');
     } finally {
       await daemon.stop();
