@@ -75,9 +75,9 @@ test('bin/marina: 1,000 events for 50 resources over 10 connections, killed with
       return body.live.queued === 0 && body.live.running === 0;
     },
     'the queue to drain',
-    30_000,
+    45_000,
   );
   expect(portState(emulator, plan)).toEqual(expectedState(plan));
   expect(daemon.output()).not.toContain(SECRET);
   expect(await daemon.stop()).toBe(0);
-});
+}, 120_000);

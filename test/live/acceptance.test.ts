@@ -62,15 +62,17 @@ async function drained(daemon: Daemon, integration: string): Promise<boolean> {
   return mine.queued === 0 && mine.running === 0;
 }
 
+// Spawned processes and 1,000 deliveries: generous limits for a machine shared with others'
+// builds; the tests assert end states, never durations.
 describe('live events acceptance (issue 7)', () => {
   test('1,000 events for 50 resources, interleaved over 10 connections, leave each resource in the state of its last event', async () => {
     const plan = planEvents('acc', 1);
     const daemon = await startDaemon(port.emulator.url, dataDir, 'acceptance');
     daemons.push(daemon);
     await sendAll(plan, () => daemon.url, () => undefined, { path: '/integrations/acceptance/webhook/items' });
-    await eventually(() => drained(daemon, 'acceptance'), 'the queue to drain', 20_000);
+    await eventually(() => drained(daemon, 'acceptance'), 'the queue to drain', 45_000);
     expect(portState(port.emulator, plan)).toEqual(expectedState(plan));
-  });
+  }, 90_000);
 
   test('killing the daemon (kill -9) during the run and starting it again still ends with every last state', async () => {
     const plan = planEvents('kill', 2);
@@ -95,9 +97,9 @@ describe('live events acceptance (issue 7)', () => {
     );
     await restarted;
     expect(daemons).toHaveLength(2);
-    await eventually(() => drained(daemon, 'acceptance-kill'), 'the queue to drain', 20_000);
+    await eventually(() => drained(daemon, 'acceptance-kill'), 'the queue to drain', 45_000);
     expect(portState(port.emulator, plan)).toEqual(expectedState(plan));
-  });
+  }, 90_000);
 
   test('every event acknowledged with 202 before a kill -9 is handled after the restart', async () => {
     const first = await startDaemon(port.emulator.url, dataDir, 'acked', true);
@@ -113,7 +115,7 @@ describe('live events acceptance (issue 7)', () => {
 
     const second = await startDaemon(port.emulator.url, dataDir, 'acked');
     daemons.push(second);
-    await eventually(() => drained(second, 'acked'), 'the recovered events to be handled', 20_000);
+    await eventually(() => drained(second, 'acked'), 'the recovered events to be handled', 45_000);
     expect(ids.map((id) => port.emulator.entity('live-item', id)?.properties.state)).toEqual(ids.map(() => 'kept'));
-  });
+  }, 90_000);
 });
