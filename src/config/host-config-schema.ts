@@ -53,6 +53,9 @@ const integration = {
     eventListener,
     scheduledResyncInterval: { type: ['integer', 'null'], minimum: 1, default: null },
     initializePortResources: { type: 'boolean', default: true },
+    // Ocean's allow_environment_variables_jq_access. Off by default here (Ocean: on), because
+    // the daemon's environment holds every integration's secrets.
+    allowEnvironmentVariablesJqAccess: { type: 'boolean', default: false },
     mapping,
   },
 } as const;
@@ -103,6 +106,25 @@ export const hostConfigSchema = {
       default: {},
       additionalProperties: false,
       properties: { timeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 10 } },
+    },
+    resync: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        maxConcurrent: { type: 'integer', minimum: 1, default: 4 },
+        pageTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
+      },
+    },
+    live: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        concurrency: { type: 'integer', minimum: 1, default: 32 },
+        dedupeMinutes: { type: 'number', exclusiveMinimum: 0, default: 10 },
+        bodyLimitBytes: { type: 'integer', minimum: 1, default: 5 * 1024 * 1024 },
+      },
     },
     integrations: { type: 'array', items: integration, default: [] },
   },

@@ -38,6 +38,8 @@ export interface IntegrationConfig {
   /** Minutes between scheduled resyncs, or null for none. */
   scheduledResyncInterval: number | null;
   initializePortResources: boolean;
+  /** Whether mappings may read `env` / `$ENV` (Ocean's `allow_environment_variables_jq_access`). */
+  allowEnvironmentVariablesJqAccess: boolean;
   /** A `file` mapping path is absolute. */
   mapping: MappingSource;
   /** Where this integration is declared, for messages (see {@link originPath}). */
@@ -61,6 +63,10 @@ export interface HostConfig {
   /** Absolute path of the host's state directory. */
   dataDir: string;
   shutdown: { timeoutSeconds: number };
+  /** Resyncs across all integrations (environment variables `MARINA_MAX_CONCURRENT_RESYNCS` and `MARINA_RESYNC_PAGE_TIMEOUT_SECONDS` override). */
+  resync: { maxConcurrent: number; pageTimeoutSeconds: number };
+  /** Live events (`MARINA_LIVE_CONCURRENCY`, `MARINA_WEBHOOK_DEDUPE_MINUTES`, `MARINA_WEBHOOK_BODY_LIMIT_BYTES` override). */
+  live: { concurrency: number; dedupeMinutes: number; bodyLimitBytes: number };
   integrations: IntegrationConfig[];
   /** The parsed file, so later checks (plugin configs) can point at lines. */
   document?: SourceDocument;
@@ -152,6 +158,8 @@ export function normalise(
     },
     dataDir: config['dataDir'] ? path.resolve(baseDir, config['dataDir']) : defaults.dataDir,
     shutdown: config['shutdown'],
+    resync: config['resync'],
+    live: config['live'],
     integrations: (config['integrations'] as Record<string, any>[]).map((integration, index) => ({
       identifier: integration['identifier'],
       type: integration['type'],
@@ -160,6 +168,7 @@ export function normalise(
       eventListener: integration['eventListener'],
       scheduledResyncInterval: integration['scheduledResyncInterval'],
       initializePortResources: integration['initializePortResources'],
+      allowEnvironmentVariablesJqAccess: integration['allowEnvironmentVariablesJqAccess'],
       mapping:
         mappingSource(integration['mapping']) === 'file'
           ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }

@@ -67,6 +67,9 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
     hostIntegration['scheduledResyncInterval'] = tree['scheduled_resync_interval'];
   }
   if (tree['initialize_port_resources'] !== undefined) hostIntegration['initializePortResources'] = tree['initialize_port_resources'];
+  if (tree['allow_environment_variables_jq_access'] !== undefined) {
+    hostIntegration['allowEnvironmentVariablesJqAccess'] = tree['allow_environment_variables_jq_access'];
+  }
   const raw: Record<string, any> = { integrations: [hostIntegration] };
   if (port['client_id'] !== undefined || port['client_secret'] !== undefined) {
     raw['port'] = { clientId: port['client_id'], clientSecret: port['client_secret'] };
@@ -75,7 +78,7 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
   for (const key of Object.keys(port)) if (!['client_id', 'client_secret', 'base_url'].includes(key)) ignored.push(`OCEAN__PORT__${key.toUpperCase()}`);
   for (const key of Object.keys(integration)) if (!['type', 'identifier', 'config'].includes(key)) ignored.push(`OCEAN__INTEGRATION__${key.toUpperCase()}`);
   for (const key of Object.keys(tree)) {
-    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
+    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
   }
   const application = applicationSettings(env);
   if (application.port !== undefined) raw['server'] = { port: application.port };

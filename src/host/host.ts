@@ -106,8 +106,8 @@ export function createHost(options: HostOptions): Host {
   const integrations = new Map<string, Integration>();
   const reloadChains = new Map<string, Promise<void>>();
   const drainTimeoutMs = config.shutdown.timeoutSeconds * 1000;
-  const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options) }) : undefined;
-  const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', 300) * 1000;
+  const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options), env: options.env }) : undefined;
+  const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', config.resync.pageTimeoutSeconds) * 1000;
   const resyncWiring: ResyncWiring | undefined =
     hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
 
@@ -121,16 +121,21 @@ export function createHost(options: HostOptions): Host {
           client: liveClient,
           logger,
           registry: options.metrics.registry,
-          concurrency: positiveNumber(options.env['MARINA_LIVE_CONCURRENCY'], 'MARINA_LIVE_CONCURRENCY', 32, true),
-          dedupeWindowMs: positiveNumber(options.env['MARINA_WEBHOOK_DEDUPE_MINUTES'], 'MARINA_WEBHOOK_DEDUPE_MINUTES', 10) * 60_000,
-          bodyLimitBytes: positiveNumber(options.env['MARINA_WEBHOOK_BODY_LIMIT_BYTES'], 'MARINA_WEBHOOK_BODY_LIMIT_BYTES', 5 * 1024 * 1024, true),
+          concurrency: positiveNumber(options.env['MARINA_LIVE_CONCURRENCY'], 'MARINA_LIVE_CONCURRENCY', config.live.concurrency, true),
+          dedupeWindowMs: positiveNumber(options.env['MARINA_WEBHOOK_DEDUPE_MINUTES'], 'MARINA_WEBHOOK_DEDUPE_MINUTES', config.live.dedupeMinutes) * 60_000,
+          bodyLimitBytes: positiveNumber(options.env['MARINA_WEBHOOK_BODY_LIMIT_BYTES'], 'MARINA_WEBHOOK_BODY_LIMIT_BYTES', config.live.bodyLimitBytes, true),
         })
       : undefined;
   const liveWiring: LiveWiring | undefined =
-    live && liveClient
+    hub && live && liveClient
       ? {
-          attach: ({ integration, processors, mapping }) => {
-            live.attach({ integration, processors, readMapping: (signal) => fetchMapping(mapping, { client: liveClient, integration, signal }) });
+          attach: ({ integration, processors, mapping, allowEnv }) => {
+            live.attach({
+              integration,
+              processors,
+              engine: hub.engineFor({ allowEnv }),
+              readMapping: (signal) => fetchMapping(mapping, { client: liveClient, integration, signal }),
+            });
           },
           detach: (identifier, drainMs) => live.detach(identifier, { drainMs }),
           snapshot: (identifier) => live.snapshot(identifier),
@@ -326,7 +331,7 @@ export function createHost(options: HostOptions): Host {
 }
 
 function maxConcurrentResyncs(options: HostOptions): number {
-  return options.resync?.maxConcurrentResyncs ?? positiveNumber(options.env['MARINA_MAX_CONCURRENT_RESYNCS'], 'MARINA_MAX_CONCURRENT_RESYNCS', 4, true);
+  return options.resync?.maxConcurrentResyncs ?? positiveNumber(options.env['MARINA_MAX_CONCURRENT_RESYNCS'], 'MARINA_MAX_CONCURRENT_RESYNCS', options.config.resync.maxConcurrent, true);
 }
 
 /** A positive number from the environment, or the default; a bad value is a config error naming the variable. */

@@ -70,7 +70,7 @@ export async function startIntegrationResync(options: IntegrationResyncOptions):
     client,
     intervalMinutes: config.scheduledResyncInterval,
     runner: {
-      engine: wiring.hub.engine,
+      engine: wiring.hub.engineFor({ allowEnv: config.allowEnvironmentVariablesJqAccess }),
       instance: options.instance,
       mapping: config.mapping,
       redact: options.redact,

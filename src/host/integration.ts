@@ -52,7 +52,7 @@ export interface IntegrationSnapshot {
 /** How an integration hands its live-event processors to the host's live events. */
 export interface LiveWiring {
   /** Serves the processors of the instance now running (start or reload). @throws on duplicate processor names */
-  attach(options: { integration: IntegrationIdentity; processors: readonly LiveEventProcessor[]; mapping: IntegrationConfig['mapping'] }): void;
+  attach(options: { integration: IntegrationIdentity; processors: readonly LiveEventProcessor[]; mapping: IntegrationConfig['mapping']; allowEnv: boolean }): void;
   /** Stops serving them, letting the queue drain for up to `drainMs`. @returns whether it drained. */
   detach(identifier: string, drainMs: number): Promise<boolean>;
   snapshot(identifier: string): LiveSnapshot | undefined;
@@ -339,6 +339,7 @@ export class Integration {
         integration: { identifier: this.identifier, type: plugin.type, version: plugin.version },
         processors: instance.live ?? [],
         mapping: this.config.mapping,
+        allowEnv: this.config.allowEnvironmentVariablesJqAccess,
       });
     } catch (error) {
       const report = this.#report(error);

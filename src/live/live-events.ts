@@ -33,6 +33,8 @@ export interface AttachOptions {
   processors: readonly LiveEventProcessor[];
   /** Reads the integration's current mapping (from Port or its file); cached for `mappingTtlMs`. */
   readMapping: (signal: AbortSignal) => Promise<PortAppConfig>;
+  /** The engine for this integration's mappings (one that shows `env` when it allows that). @default the shared engine */
+  engine?: MappingEngine;
 }
 
 /** What the admin API shows about one integration's live events. */
@@ -182,7 +184,7 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         integration: attach.integration,
         processors: attach.processors,
         mapping: cachedMapping(attach.readMapping, options.mappingTtlMs ?? 10_000),
-        engine: options.engine,
+        engine: attach.engine ?? options.engine,
         client: options.client,
         store: requireStore(),
         logger: logger.child({ integration: identifier, component: 'live-events' }),

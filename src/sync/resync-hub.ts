@@ -23,6 +23,8 @@ export interface ResyncHubOptions {
   /** The mapping engine to share; created (with `mappingWorkers`) when omitted. */
   engine?: MappingEngine;
   mappingWorkers?: number;
+  /** The environment mappings see when an integration allows `env` / `$ENV`. @default empty */
+  env?: Readonly<Record<string, string | undefined>>;
   clock?: SchedulerClock;
   random?: () => number;
 }
@@ -30,7 +32,13 @@ export interface ResyncHubOptions {
 /** What every integration of a host shares for resyncs. */
 export interface ResyncHub {
   scheduler: ResyncScheduler;
+  /** The shared engine; mappings see no environment. */
   engine: MappingEngine;
+  /**
+   * The engine for an integration: the shared one, or (created on first use, then shared by
+   * every integration that allows it) one whose mappings may read `env` / `$ENV`.
+   */
+  engineFor(options: { allowEnv: boolean }): MappingEngine;
   metrics: ResyncMetrics | undefined;
   /**
    * The Port client of an organization: one per (baseUrl, clientId), so integrations of one
@@ -49,7 +57,9 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
     ...(options.random ? { random: options.random } : {}),
   });
   const ownEngine = options.engine === undefined;
-  const engine = options.engine ?? createMappingEngine({ ...(options.mappingWorkers === undefined ? {} : { workers: options.mappingWorkers }) });
+  const workers = options.mappingWorkers === undefined ? {} : { workers: options.mappingWorkers };
+  const engine = options.engine ?? createMappingEngine(workers);
+  let envEngine: MappingEngine | undefined;
   const metrics = options.registry ? createResyncMetrics(options.registry) : undefined;
   const clients = new Map<string, PortClient>();
   const portLogger = options.logger.child({ component: 'port' });
@@ -57,6 +67,11 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
   return {
     scheduler,
     engine,
+    engineFor({ allowEnv }) {
+      if (!allowEnv) return engine;
+      envEngine ??= createMappingEngine({ ...workers, allowEnv: true, env: options.env ?? {} });
+      return envEngine;
+    },
     metrics,
     portClient(connection) {
       const key = `${connection.baseUrl.replace(/\/+$/, '')}\u0000${connection.clientId}`;
@@ -72,6 +87,7 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
       for (const client of clients.values()) client.close();
       clients.clear();
       if (ownEngine) await engine.close();
+      await envEngine?.close();
       return result;
     },
   };

@@ -48,6 +48,8 @@ integrations:
     expect(config.port).toEqual({ baseUrl: 'https://api.getport.io', clientId: 'id', clientSecret: 'secret' });
     expect(config.plugins).toEqual({ directories: [path.join(dir, 'plugins')], watch: true, debounceMs: 300, setupTimeoutSeconds: 60 });
     expect(config.dataDir).toBe(defaults.dataDir);
+    expect(config.resync).toEqual({ maxConcurrent: 4, pageTimeoutSeconds: 300 });
+    expect(config.live).toEqual({ concurrency: 32, dedupeMinutes: 10, bodyLimitBytes: 5 * 1024 * 1024 });
     expect(config.integrations).toEqual([
       {
         identifier: 'jira-acme',
@@ -57,10 +59,30 @@ integrations:
         eventListener: { type: 'POLLING' },
         scheduledResyncInterval: null,
         initializePortResources: true,
+        allowEnvironmentVariablesJqAccess: false,
         mapping: { source: 'file', file: path.join(dir, 'mapping.yml') },
         origin: { file, path: ['integrations', 0], style: 'yaml' },
       },
     ]);
+  });
+
+  it('reads resync and live-event settings and per-integration env access for mappings', () => {
+    const config = parseHostConfig(
+      `
+resync: { maxConcurrent: 8, pageTimeoutSeconds: 30 }
+live: { concurrency: 4, dedupeMinutes: 2.5, bodyLimitBytes: 65536 }
+integrations:
+  - { identifier: a, type: fake, allowEnvironmentVariablesJqAccess: true }
+`,
+      file,
+      {},
+      defaults,
+    );
+    expect(config.resync).toEqual({ maxConcurrent: 8, pageTimeoutSeconds: 30 });
+    expect(config.live).toEqual({ concurrency: 4, dedupeMinutes: 2.5, bodyLimitBytes: 65536 });
+    expect(config.integrations[0]?.allowEnvironmentVariablesJqAccess).toBe(true);
+    const bad = problemsOf(() => parseHostConfig('resync: { maxConcurrent: 0, pageTimout: 3 }\nlive: { bodyLimitBytes: -1 }\n', file, {}, defaults));
+    expect(bad.problems.map((problem) => problem.path).sort()).toEqual(['live.bodyLimitBytes', 'resync.maxConcurrent', 'resync.pageTimout']);
   });
 
   it('an empty file is a host with no integrations on the embedded Port', () => {
@@ -153,6 +175,7 @@ describe('Ocean environment variables', () => {
         OCEAN__EVENT_LISTENER__INTERVAL: '30',
         OCEAN__SCHEDULED_RESYNC_INTERVAL: '120',
         OCEAN__INITIALIZE_PORT_RESOURCES: 'false',
+        OCEAN__ALLOW_ENVIRONMENT_VARIABLES_JQ_ACCESS: 'true',
         OCEAN__SEND_RAW_DATA_EXAMPLES: 'true',
         APPLICATION__PORT: '8080',
         APPLICATION__LOG_LEVEL: 'WARNING',
@@ -171,6 +194,7 @@ describe('Ocean environment variables', () => {
         eventListener: { type: 'POLLING', interval: 30 },
         scheduledResyncInterval: 120,
         initializePortResources: false,
+        allowEnvironmentVariablesJqAccess: true,
       }),
     ]);
     expect(ignored).toEqual(['OCEAN__SEND_RAW_DATA_EXAMPLES']);

@@ -28,6 +28,7 @@ function createIntegration() {
     eventListener: { type: 'POLLING' },
     scheduledResyncInterval: null,
     initializePortResources: true,
+    allowEnvironmentVariablesJqAccess: false,
     mapping: { source: 'port' },
     origin: { file: 'marina.yaml', path: ['integrations', 0], style: 'yaml' },
   };
