@@ -12,7 +12,9 @@
  * the old generation grows by 50% over what was live after a full GC; MARINA_HEAP_GROWING_PERCENT
  * changes it, 0 gives V8's own sizing, which lets the heap grow up to 4x past the live set).
  *
- * Environment: RESYNC_BENCH_SIZES (comma list, default "100000,1000000"); RESYNC_BENCH_HEAP_MB
+ * Environment: RESYNC_BENCH_SIZES (comma list, default "100000,1000000"); RESYNC_BENCH_UNCHANGED=1
+ * also measures, per size, a second resync over the same records (all unchanged: the listing and
+ * change detection, no writes), in a fresh process and emulator; RESYNC_BENCH_HEAP_MB
  * also caps V8's old space of the measured processes (--max-old-space-size), to tell live memory
  * from garbage V8 has not collected yet.
  */
@@ -36,6 +38,7 @@ interface RunResult {
   gcSeconds: number;
   heapGrowingPercent: number | null;
   upserted?: number;
+  unchanged?: number;
   failed?: number;
 }
 
@@ -82,6 +85,19 @@ for (const size of sizes) {
   console.log(`  resync     ${resync.seconds.toFixed(1)} s  ${rate(resync).toLocaleString('en')} records/s end to end  peak RSS ${resync.peakRssMb.toFixed(0)} MB (goal <= 300; ${resync.startRssMb.toFixed(0)} MB before the run)  peak heap ${resync.peakHeapMb.toFixed(0)} MB, ${resync.retainedHeapMb.toFixed(0)} MB after a GC at the end; ${resync.gcSeconds.toFixed(1)} s in GC pauses`);
   console.log(`  reference  ${reference.seconds.toFixed(1)} s  ${rate(reference).toLocaleString('en')} records/s (plugin + mapping, no Port)  peak RSS ${reference.peakRssMb.toFixed(0)} MB`);
   console.log(`  ratio resync / reference records/s: ${(rate(resync) / rate(reference)).toFixed(2)}`);
+  if (process.env.RESYNC_BENCH_UNCHANGED === '1') {
+    const second = await startEmulator();
+    let unchanged: RunResult;
+    try {
+      unchanged = await run(['unchanged', String(size), second.url]);
+    } finally {
+      second.child.kill();
+    }
+    if (unchanged.unchanged !== unchanged.records || unchanged.upserted !== 0) throw new Error(`expected every record unchanged: ${JSON.stringify(unchanged)}`);
+    console.log(
+      `  unchanged  ${unchanged.seconds.toFixed(1)} s  ${rate(unchanged).toLocaleString('en')} records/s (second resync, nothing written)  peak RSS ${unchanged.peakRssMb.toFixed(0)} MB (${unchanged.startRssMb.toFixed(0)} MB after the first resync)  peak heap ${unchanged.peakHeapMb.toFixed(0)} MB; ${unchanged.gcSeconds.toFixed(1)} s in GC pauses`,
+    );
+  }
   rows.push(
     `| ${size.toLocaleString('en')} | ${resync.seconds.toFixed(1)} s | ${rate(resync).toLocaleString('en')} | ${resync.peakRssMb.toFixed(0)} MB | ${resync.peakHeapMb.toFixed(0)} MB | ${rate(reference).toLocaleString('en')} | ${(rate(resync) / rate(reference)).toFixed(2)} |`,
   );
