@@ -327,7 +327,10 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
           ownedBefore += 1;
           const key = refKey(entity.blueprint, entity.identifier);
           if (!ledger.isProduced(key)) {
-            stale.set(key, { blueprint: entity.blueprint, identifier: entity.identifier, relations: entity.relations as PortEntity['relations'] });
+            // Relations only order deletions when Port does not cascade them; otherwise a mass
+            // deletion would keep every stale entity's relations object alive for nothing.
+            const relations = mapping.deleteDependentEntities ? undefined : (entity.relations as PortEntity['relations']);
+            stale.set(key, { blueprint: entity.blueprint, identifier: entity.identifier, relations });
           }
         }
       }
