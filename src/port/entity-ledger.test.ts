@@ -39,15 +39,17 @@ describe('entity ledger', () => {
     expect(ledger.anyStale()).toBe(false);
   });
 
-  it('keeps every one of 190,000 entities apart while growing, in 16 bytes per slot', () => {
+  it('keeps every one of 190,000 entities apart while growing, in 16-byte slots', () => {
     const ledger = createEntityLedger({ seed: 1, initialCapacity: 16 });
     const count = 190_000;
     const digestOf = (i: number) => (i * 2_654_435_761) % 2 ** 48;
     for (let i = 0; i < count; i++) ledger.listed(refKey('service', `svc-${i}`), digestOf(i));
     for (let i = 0; i < count; i += 2) ledger.produced(refKey('service', `svc-${i}`));
     expect(ledger.size).toBe(count);
-    // At most 3/4 full: 190,000 entities fit in 2^18 slots of 16 bytes.
-    expect(ledger.byteLength).toBe(2 ** 18 * 16);
+    // 16-byte slots, at most 3/4 full and, growing by half, at least 1/2 full.
+    const slots = ledger.byteLength / 16;
+    expect(slots).toBeGreaterThanOrEqual(count / 0.75);
+    expect(slots).toBeLessThanOrEqual(count / 0.5);
     const wrong: number[] = [];
     for (let i = 0; i < count; i++) {
       const key = refKey('service', `svc-${i}`);
