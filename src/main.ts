@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import * as util from 'node:util';
 import { runCli } from './cli/run-cli.js';
 import { EXIT } from './cli/exit-codes.js';
+import { isMarinaError } from './errors.js';
+import { applyHeapSettings } from './heap-settings.js';
 
 // dist/main.js and src/main.ts both sit one level below the package root.
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,8 +51,18 @@ function environment(): Record<string, string | undefined> {
   return { ...parseEnv(readFileSync(file, 'utf8')), ...process.env };
 }
 
+const env = environment();
+try {
+  // Before any work: V8 reads the flag at its next full GC, in this thread and the mapping workers.
+  applyHeapSettings({ env, execArgv: process.execArgv });
+} catch (error) {
+  if (!isMarinaError(error, 'CONFIG_INVALID')) throw error;
+  process.stderr.write(`marina: ${error.message}\n`);
+  process.exit(EXIT.CONFIG);
+}
+
 const code = await runCli(process.argv.slice(2), {
-  env: environment(),
+  env,
   cwd: process.cwd(),
   stdin: process.stdin,
   stdout: process.stdout,

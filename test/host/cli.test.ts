@@ -135,3 +135,12 @@ describe('bin/marina validate', () => {
     expect(marina(['validate', '--nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: marina validate') });
   });
 });
+
+describe('bin/marina heap sizing', () => {
+  it('refuses a bad MARINA_HEAP_GROWING_PERCENT with exit 78, naming the variable', () => {
+    const result = marina(['version'], { MARINA_HEAP_GROWING_PERCENT: 'lots' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('MARINA_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000');
+    expect(marina(['version'], { MARINA_HEAP_GROWING_PERCENT: '0' }).code).toBe(0);
+  });
+});
