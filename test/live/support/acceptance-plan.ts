@@ -1,4 +1,5 @@
 import type { Emulator } from '../../../src/emulator/index.js';
+import { createRandom } from '../../../plugins/fake/fake-random.js';
 
 /**
  * The issue's acceptance workload: 1,000 events for 50 resources, interleaved over 10
@@ -10,17 +11,8 @@ export const CONNECTIONS = 10;
 
 export type ItemEvent = { id: string; seq: number; state: string; archived?: boolean; action?: 'delete' };
 
-/** A small seeded generator, so a failing run can be repeated exactly. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (the fake plugin's), so a failing run can be repeated exactly. */
+export const random = createRandom;
 
 /** Per resource, its events in the order the sender produces them; some archive or delete it. */
 export function planEvents(prefix: string, seed: number): Map<string, ItemEvent[]> {
