@@ -1,3 +1,4 @@
+import { eventually as waitFor } from '../../test/support/eventually.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { isMarinaError } from '../errors.js';
@@ -72,9 +73,7 @@ const configChange = (identifier: string, type: string) => ({
   }),
 });
 
-async function eventually(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
+const eventually = (check: () => boolean): Promise<void> => waitFor(check, 'the Kafka condition', 25_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('a message for one integration triggers exactly one resync of exactly that integration', async () => {

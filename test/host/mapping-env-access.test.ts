@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseHostConfig } from '../../src/config/host-config.js';
 import { startDaemon, type Daemon } from '../../src/host/daemon.js';
+import { eventually } from '../support/eventually.js';
 
 // Ocean's allow_environment_variables_jq_access, per integration: the daemon's environment holds
 // every integration's secrets, so `env` stays hidden unless the operator opens it for one.
@@ -72,11 +73,7 @@ integrations:
   });
   try {
     for (const id of ['open', 'closed']) {
-      const deadline = Date.now() + 20_000;
-      while ((await lastRunStatus(daemon, id)) !== 'completed') {
-        if (Date.now() > deadline) throw new Error(`the resync of ${id} did not complete`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await eventually(async () => (await lastRunStatus(daemon, id)) === 'completed', `the resync of ${id}`, 20_000);
     }
     expect(await titles(daemon, 'open')).toEqual(['from-the-environment/from-the-environment']);
     expect(await titles(daemon, 'closed')).toEqual(['hidden/hidden']);

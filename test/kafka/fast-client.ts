@@ -2,6 +2,7 @@
  * kafkajs clients tuned for tests against the in-memory broker: quiet, quick retries, short
  * session and heartbeat intervals so rebalances and crash detection take well under a second.
  */
+import { eventually as waitFor } from '../support/eventually.js';
 import kafkajs from 'kafkajs';
 import type { Consumer, ConsumerConfig, KafkaConfig, SASLOptions } from 'kafkajs';
 
@@ -36,7 +37,7 @@ export function joined(consumer: Consumer): Promise<Record<string, number[]>> {
   });
 }
 
-/** Polls `check` until it returns true (no fixed sleeps in tests; bounded by the test timeout). */
-export async function eventually(check: () => boolean | Promise<boolean>, intervalMs = 20): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+/** Waits for `check`; group rebalances and session timeouts can take a while, so the bound stays under jest's 30 s. */
+export function eventually(check: () => boolean | Promise<boolean>): Promise<void> {
+  return waitFor(check, 'the Kafka condition', 25_000);
 }

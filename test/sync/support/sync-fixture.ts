@@ -121,13 +121,7 @@ export function entitiesWithPrefix(emulator: Emulator, prefix: string): { bluepr
     .map((entity) => ({ blueprint: String(entity.blueprint), identifier: String(entity.identifier), datasource: entity.datasource }));
 }
 
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { eventually } from '../../support/eventually.js';
 
 export interface RuntimeSpec {
   identifier: string;
