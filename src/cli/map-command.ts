@@ -144,8 +144,9 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
       await write(io.stdout, out);
       const label = `resources[${index}] (kind ${resource.kind})`;
       let report = '';
-      for (const [path, expression] of Object.entries(result.misconfigurations)) {
-        report += `${label}: misconfigured ${path}: ${JSON.stringify(expression)} gave null, no output or an error\n`;
+      for (const [path, field] of Object.entries(result.misconfiguredFields)) {
+        const example = field.exampleIdentifier === undefined ? '' : `, e.g. ${JSON.stringify(field.exampleIdentifier)}`;
+        report += `${label}: misconfigured ${path}: ${JSON.stringify(field.expression)} gave null, no output or an error in ${field.items} item${field.items === 1 ? '' : 's'}${example}\n`;
       }
       for (const e of result.itemErrors) report += `${label}: record ${e.index}: ${e.message}\n`;
       const c = result.counts;

@@ -158,7 +158,11 @@ function finalLine(identifier: string, record: RunRecord): string {
   const totals = record.progress?.totals;
   const figures = totals ? ` records=${totals.records} upserted=${totals.upserted} unchanged=${totals.unchanged} failed=${totals.failed} deleted=${totals.deleted}` : '';
   const errors = record.errors.map((error) => `\n  ${error.kind === undefined ? '' : `${error.kind}: `}${error.code}: ${error.message.split('\n')[0]}`).join('');
-  return `${identifier}: ${record.status}${figures}${errors}`;
+  const misconfigured = (record.progress?.kinds ?? [])
+    .flatMap((block) => block.misconfigurations)
+    .map((field) => `\n  ${field.kind}: misconfigured ${field.field} (${field.expression}): null in ${field.count} item${field.count === 1 ? '' : 's'}${field.example === undefined ? '' : `, e.g. "${field.example}"`} [${field.severity}]`)
+    .join('');
+  return `${identifier}: ${record.status}${figures}${errors}${misconfigured}`;
 }
 
 function isTty(stream: NodeJS.WritableStream): boolean {

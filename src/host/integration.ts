@@ -328,7 +328,11 @@ export class Integration {
   #liveSnapshot(): LiveSnapshot | null {
     const live = this.#deps.live?.snapshot(this.identifier);
     if (live === undefined) return null;
-    return { ...live, deadLetterList: live.deadLetterList.map((letter) => ({ ...letter, reason: this.#deps.redactor.redact(letter.reason) })) };
+    return {
+      ...live,
+      deadLetterList: live.deadLetterList.map((letter) => ({ ...letter, reason: this.#deps.redactor.redact(letter.reason) })),
+      misconfigurations: live.misconfigurations.map((field) => (field.example === undefined ? field : { ...field, example: this.#deps.redactor.redact(field.example) })),
+    };
   }
 
   /** Hands the running instance's processors to live events; a bad declaration only disables them. */

@@ -47,10 +47,14 @@ export function registerLiveDashboard(app: FastifyInstance, options: { host: Hos
             `<td><button data-integration="${html(snapshot.identifier)}" data-id="${html(letter.id)}" onclick="replay(this.dataset.integration, this.dataset.id)">Replay</button></td></tr>`,
         )
         .join('');
+      const misconfigured = live.misconfigurations
+        .map((field) => `<tr><td>${html(field.kind)}</td><td><code>${html(field.field)}</code></td><td><code>${html(field.expression)}</code></td><td>${html(field.severity)}</td><td>${field.count}</td><td>${html(field.example ?? '')}</td></tr>`)
+        .join('');
       return `<section><h2>${html(snapshot.identifier)} <small>(${html(snapshot.type)}, ${html(snapshot.status)})</small></h2>
 <p>${routes || 'No processors.'}</p>
 <p>queued ${live.queued} · running ${live.running} · handled ${live.handled} · retries ${live.retries} · dead-lettered ${live.deadLettered} · dead letters ${live.deadLetters}</p>
-${rows ? `<table><thead><tr><th>event</th><th>resource</th><th>path</th><th>failed at</th><th>tries</th><th>reason</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No dead letters.</p>'}</section>`;
+${rows ? `<table><thead><tr><th>event</th><th>resource</th><th>path</th><th>failed at</th><th>tries</th><th>reason</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No dead letters.</p>'}
+${misconfigured ? `<h3>Mapping misconfigurations</h3><table><thead><tr><th>kind</th><th>field</th><th>expression</th><th>severity</th><th>items</th><th>example</th></tr></thead><tbody>${misconfigured}</tbody></table>` : ''}</section>`;
     });
     const page = `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="10"><title>Marina: live events</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}small{color:#666}</style>

@@ -1,11 +1,12 @@
 import { MarinaError } from '../errors.js';
-import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
+import type { MappingEngine, MisconfiguredField, PortAppConfig, ResourceConfig } from '../mapping/index.js';
 import { deleteOwnedEntities, refKey, upsertLiveEntities, type EntityRef, type IntegrationIdentity, type PortClient, type PortEntity, type UpsertOutcome } from '../port/index.js';
 import type { RawRecord } from '../sdk/index.js';
 
 /** What one processor returned for one resource block of the mapping. */
 export interface BlockResult {
   resource: ResourceConfig;
+  resourceIndex: number;
   updated: readonly RawRecord[];
   deleted: readonly RawRecord[];
 }
@@ -19,6 +20,13 @@ export interface AppliedResults {
   problems: string[];
 }
 
+/** Fields the mapping left null in one resource block's updated records. */
+export interface MisconfiguredBlock {
+  resource: ResourceConfig;
+  resourceIndex: number;
+  fields: Record<string, MisconfiguredField>;
+}
+
 export interface ApplyDependencies {
   engine: MappingEngine;
   client: PortClient;
@@ -27,6 +35,12 @@ export interface ApplyDependencies {
   signal?: AbortSignal;
   /** Sends the upserts (an `UpsertCoalescer` shares requests between events). @default upsertLiveEntities */
   upsert?: (entities: PortEntity[]) => Promise<UpsertOutcome[]>;
+  /**
+   * Told, once everything is mapped and before anything is written, which fields came out null
+   * in updated records (deleted records are not judged: a tombstone carries little but its id).
+   * Not called when nothing is misconfigured.
+   */
+  onMisconfigured?: (blocks: MisconfiguredBlock[]) => void;
 }
 
 /** A mapped entity's place in Port, when both parts are literal strings (a search-query identifier names no single entity). */
@@ -52,8 +66,7 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
   const upsertKeys = new Set<string>();
   const candidates = new Map<string, EntityRef>();
   const problems: string[] = [];
-  // Fields that map to null are not reported: on a single event that is normal data, and
-  // tombstones carry little but the id.
+  const misconfigured: MisconfiguredBlock[] = [];
   const note = (kind: string, which: string, mapped: { itemErrors: { index: number; message: string }[] }): void => {
     for (const error of mapped.itemErrors) problems.push(`${kind}: ${which} record ${error.index}: ${error.message}`);
   };
@@ -61,6 +74,7 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
     if (result.updated.length > 0) {
       const mapped = await deps.engine.mapPage(result.resource, result.updated, { parseAll: true });
       note(result.resource.kind, 'updated', mapped);
+      if (Object.keys(mapped.misconfiguredFields).length > 0) misconfigured.push({ resource: result.resource, resourceIndex: result.resourceIndex, fields: mapped.misconfiguredFields });
       for (const entity of mapped.passed) {
         const ref = refOf(entity);
         if (ref !== undefined) upsertKeys.add(refKey(ref.blueprint, ref.identifier));
@@ -80,6 +94,7 @@ export async function applyLiveResults(results: readonly BlockResult[], deps: Ap
       }
     }
   }
+  if (misconfigured.length > 0) deps.onMisconfigured?.(misconfigured);
   const removals = [...candidates].filter(([key]) => !upsertKeys.has(key)).map(([, ref]) => ref);
   const signal = deps.signal === undefined ? {} : { signal: deps.signal };
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
-import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
-import { upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
+import { createMisconfigurationTracker, type MappingEngine, type MisconfigurationSeverity, type MisconfigurationSummary, type PortAppConfig } from '../mapping/index.js';
+import { readBlueprint, upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
 import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
-import { applyLiveResults, type AppliedResults, type BlockResult } from './apply-results.js';
+import { applyLiveResults, type AppliedResults, type BlockResult, type MisconfiguredBlock } from './apply-results.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { DeadLetter, LiveEventStore, StoredEvent } from './live-event-store.js';
 import { compilePathPattern, type PathPattern } from './path-matcher.js';
@@ -29,7 +29,14 @@ export interface IntegrationLiveOptions {
   concurrency?: number;
   /** Told when an event is done: handled, dead-lettered, or left pending by shutdown. */
   onSettled?: (event: StoredEvent, outcome: EventOutcome) => void;
+  /** Told of mapped fields that came out null, once their severity is known (metrics). */
+  onMisconfigured?: (kind: string, severity: MisconfigurationSeverity, count: number) => void;
 }
+
+/** A misconfigured field is logged again (with what came meanwhile) at most this often. */
+const MISCONFIGURATION_LOG_INTERVAL_MS = 10 * 60_000;
+/** How long a blueprint read to judge misconfigurations is reused. */
+const BLUEPRINT_TTL_MS = 5 * 60_000;
 
 export type EventOutcome =
   | { status: 'handled'; attempts: number; results: AppliedResults }
@@ -87,6 +94,8 @@ export interface IntegrationLive {
   discard(id: string): Promise<boolean>;
   deadLetters(): DeadLetterView[];
   stats(): LiveQueueStats;
+  /** Fields the mapping left null in handled events since the integration attached, per kind. */
+  misconfigurations(): MisconfigurationSummary[];
   /** Resolves when the queue is empty and nothing runs. */
   drain(): Promise<void>;
   /** Stops: aborts running attempts (their events stay in the journal) and refuses new ones. */
@@ -187,8 +196,33 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
   };
   setProcessors(options.processors);
 
+  // Counted over the integration's life; each field logged at once, then at most every 10 minutes.
+  const misconfigurations = createMisconfigurationTracker({
+    scope: 'live events',
+    logger,
+    readBlueprint: (blueprint) => readBlueprint(options.client, integration, blueprint, { lane: 'live', signal: lifetime.signal }),
+    ...(options.onMisconfigured === undefined ? {} : { onCount: options.onMisconfigured }),
+    blueprintTtlMs: BLUEPRINT_TTL_MS,
+    logIntervalMs: MISCONFIGURATION_LOG_INTERVAL_MS,
+  });
+  /**
+   * Counts what the event's last try mapped, once the event is settled (handled or
+   * dead-lettered: a required field left null is often why Port refused it), so retried tries do
+   * not count twice. Never delays the event: the blueprint read happens after.
+   */
+  const countMisconfigurations = (blocks: readonly MisconfiguredBlock[]): void => {
+    if (blocks.length === 0) return;
+    void Promise.all(blocks.map(({ resource, resourceIndex, fields }) => misconfigurations.add(resource, resourceIndex, fields))).then(() => misconfigurations.flush());
+  };
+
   /** One try: every matching resource block of every processor, then one write to Port. */
-  const attempt = async (event: StoredEvent, chosen: MatchedProcessor[], body: unknown, signal: AbortSignal): Promise<AppliedResults> => {
+  const attempt = async (
+    event: StoredEvent,
+    chosen: MatchedProcessor[],
+    body: unknown,
+    signal: AbortSignal,
+    onMisconfigured: (blocks: MisconfiguredBlock[]) => void,
+  ): Promise<AppliedResults> => {
     let mapping: PortAppConfig;
     try {
       mapping = await untilAborted(options.mapping(signal), signal);
@@ -221,7 +255,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
               if (!Array.isArray(updated) || !Array.isArray(deleted)) {
                 throw new HandleFailure(processor, new TypeError(`handle() of processor "${processor.name}" must return { updated: [...], deleted: [...] }, got ${JSON.stringify(result)?.slice(0, 200)}`));
               }
-              return { resource, updated, deleted } as BlockResult;
+              return { resource, resourceIndex, updated, deleted } as BlockResult;
             },
             (error: unknown) => {
               throw new HandleFailure(processor, error);
@@ -236,7 +270,15 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     if (failure !== undefined) throw failure.reason;
     const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<BlockResult>).value);
     const coalescer = coalescerFor(mapping);
-    return applyLiveResults(results, { engine: options.engine, client: options.client, integration, mapping, signal, upsert: (entities) => untilAborted(coalescer.upsert(entities), signal) });
+    return applyLiveResults(results, {
+      engine: options.engine,
+      client: options.client,
+      integration,
+      mapping,
+      signal,
+      upsert: (entities) => untilAborted(coalescer.upsert(entities), signal),
+      onMisconfigured,
+    });
   };
 
   const isRetryable = (error: unknown, fallback: LiveEventProcessor): boolean => {
@@ -266,8 +308,11 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       return found;
     };
     let chosen = resolve();
+    /** What the latest try's mapping left null; counted when the event settles. */
+    let misconfigured: MisconfiguredBlock[] = [];
     const deadLetter = async (reason: string, attempts: number): Promise<void> => {
       counters.deadLettered++;
+      countMisconfigurations(misconfigured);
       log.warn({ attempts, reason }, 'Live event failed; moved to the dead-letter list');
       await store.deadLetter(event, reason, attempts).catch((error: unknown) => log.error({ err: describeError(error) }, 'Could not record the dead letter; the event stays queued for the next start'));
       options.onSettled?.(event, { status: 'dead-lettered', attempts, reason });
@@ -300,11 +345,13 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       timer.unref();
       const signal = attemptController.signal;
       try {
-        const results = await attempt(event, chosen, body, signal);
+        misconfigured = [];
+        const results = await attempt(event, chosen, body, signal, (blocks) => (misconfigured = blocks));
         counters.handled++;
         store.complete(event);
         log.debug({ attempts: tries, upserted: results.upserted.length, deleted: results.deleted.length }, 'Live event handled');
         if (results.problems.length > 0) log.warn({ problems: results.problems }, 'Some records of the live event could not be mapped');
+        countMisconfigurations(misconfigured);
         options.onSettled?.(event, { status: 'handled', attempts: tries, results });
         return;
       } catch (error) {
@@ -362,6 +409,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     discard: (id) => store.discard(identifier, id),
     deadLetters: () => store.deadLetters(identifier).map(deadLetterView),
     stats: () => ({ queued: queue.waiting, running: queue.running, ...counters, deadLetters: store.deadLetters(identifier).length }),
+    misconfigurations: () => misconfigurations.summaries(),
     drain: () => queue.onIdle(),
     async close() {
       lifetime.abort(new MarinaError('HOST_NOT_RUNNING', `Live events of integration "${identifier}" stopped`, { details: { integration: identifier } }));

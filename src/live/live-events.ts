@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { describeError, MarinaError } from '../errors.js';
-import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
+import { misconfigurationCounter, type MappingEngine, type MisconfigurationSummary, type PortAppConfig } from '../mapping/index.js';
 import type { IntegrationIdentity, PortClient } from '../port/index.js';
 import type { LiveEventProcessor } from '../sdk/index.js';
 import { createIntegrationLive, type DeadLetterView, type IntegrationLive, type LiveQueueStats } from './integration-live.js';
@@ -41,6 +41,8 @@ export interface AttachOptions {
 export interface LiveSnapshot extends LiveQueueStats {
   processors: { name: string; path: string }[];
   deadLetterList: DeadLetterView[];
+  /** Fields the mapping left null in handled events (updated records), with counts and an example. */
+  misconfigurations: MisconfigurationSummary[];
 }
 
 /**
@@ -94,6 +96,7 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
   let store: LiveEventStore | undefined;
   const lives = new Map<string, { live: IntegrationLive; processors: readonly LiveEventProcessor[] }>();
   const registers = options.registry ? [options.registry] : [];
+  const misconfigured = options.registry ? misconfigurationCounter(options.registry) : undefined;
   const answers = new Counter({
     name: 'marina_live_deliveries_total',
     help: 'Webhook deliveries by how they were answered: accepted (202), duplicate, ignored (no processor handles it), rejected (4xx/5xx)',
@@ -189,6 +192,7 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         store: requireStore(),
         logger: logger.child({ integration: identifier, component: 'live-events' }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onMisconfigured: (kind, severity, count) => misconfigured?.inc({ integration: identifier, kind, severity }, count),
         onSettled(event, outcome) {
           if (outcome.status === 'interrupted') return;
           settled.inc({ integration: identifier, outcome: outcome.status === 'handled' ? 'handled' : 'dead_lettered' });
@@ -211,6 +215,7 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         ...entry.live.stats(),
         processors: entry.processors.map((processor) => ({ name: processor.name, path: processor.path })),
         deadLetterList: entry.live.deadLetters(),
+        misconfigurations: entry.live.misconfigurations(),
       };
     },
     unattached() {

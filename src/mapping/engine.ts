@@ -3,7 +3,7 @@ import type { PluginLogger } from '../sdk/index.js';
 import { planResource, pythonTruthy, type FieldSpec, type ResourcePlan, type Template } from './compile-resource.js';
 import { Bailout, JqRuntimeError } from './jq/values.js';
 import { CellError, NO_OUTPUT, createEvaluator, type Cell, type CompiledProgram, type EngineChoice } from './evaluator.js';
-import type { ItemError, MapPageResult, PortEntity, ResourceConfig } from './types.js';
+import type { ItemError, MapPageResult, MisconfiguredField, PortEntity, ResourceConfig } from './types.js';
 import { createJqPool } from './wasm/jq-pool.js';
 
 /**
@@ -51,15 +51,51 @@ export interface MappingEngine {
   close(): Promise<void>;
 }
 
+/**
+ * Which fields gave null, per item: a builder notes the fields of the item being built, and the
+ * item's notes count only once its entity is complete (a fused build that bails out to jq-wasm
+ * half-way is discarded, so the item is not counted twice, nor for a field jq then resolves).
+ */
+class MisconfigurationTally {
+  readonly counts: Uint32Array;
+  /** Per field, the first entity that left it null, preferring one with an identifier. */
+  readonly examples: (PortEntity | undefined)[];
+  readonly #pending: number[] = [];
+
+  constructor(fields: number) {
+    this.counts = new Uint32Array(fields);
+    this.examples = new Array<PortEntity | undefined>(fields);
+  }
+
+  note(field: number): void {
+    this.#pending.push(field);
+  }
+
+  commit(entity: PortEntity): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    for (const field of pending) {
+      this.counts[field]!++;
+      const example = this.examples[field];
+      if (example === undefined || (!pythonTruthy(example.identifier) && pythonTruthy(entity.identifier))) this.examples[field] = entity;
+    }
+    pending.length = 0;
+  }
+
+  discard(): void {
+    this.#pending.length = 0;
+  }
+}
+
 interface Prepared extends CompiledResource {
   plan: ResourcePlan;
   /** Builds from a row whose cell 0 is the selector. */
-  build: (cells: Cell[], misconfigured: Uint8Array) => unknown;
+  build: (cells: Cell[], tally: MisconfigurationTally) => unknown;
   /**
    * When every expression runs on the fast path: selector and entity straight from the record,
    * without a row in between. Both throw `Bailout` when jq must decide.
    */
-  fused: { selector: (record: unknown) => Cell; build: (record: unknown, misconfigured: Uint8Array) => unknown } | undefined;
+  fused: { selector: (record: unknown) => Cell; build: (record: unknown, tally: MisconfigurationTally) => unknown } | undefined;
   selector: CompiledProgram;
   fields: CompiledProgram[];
   items: CompiledProgram | undefined;
@@ -67,7 +103,7 @@ interface Prepared extends CompiledResource {
 }
 
 /** Builds an entity from a source: a row of cells, or the record itself on the fused path. */
-type Builder = (source: never, misconfigured: Uint8Array) => unknown;
+type Builder = (source: never, tally: MisconfigurationTally) => unknown;
 type CellReader = (source: never) => Cell;
 
 /**
@@ -80,10 +116,10 @@ function compileTemplate(template: Template, cellOf: (field: number) => CellRead
     case 'field': {
       const index = template.index;
       const read = cellOf(index);
-      return (source, misconfigured) => {
+      return (source, tally) => {
         const cell = read(source);
         if (cell === null || cell === NO_OUTPUT || cell instanceof CellError) {
-          misconfigured[index] = 1;
+          tally.note(index);
           return null;
         }
         return cell;
@@ -94,9 +130,9 @@ function compileTemplate(template: Template, cellOf: (field: number) => CellRead
       const builders = template.entries.map(([, t]) => compileTemplate(t, cellOf));
       const n = keys.length;
       if (keys.includes('__proto__')) {
-        return (cells, misconfigured) => {
+        return (cells, tally) => {
           const out: Record<string, unknown> = {};
-          for (let i = 0; i < n; i++) Object.defineProperty(out, keys[i]!, { value: builders[i]!(cells, misconfigured), enumerable: true, writable: true, configurable: true });
+          for (let i = 0; i < n; i++) Object.defineProperty(out, keys[i]!, { value: builders[i]!(cells, tally), enumerable: true, writable: true, configurable: true });
           return out;
         };
       }
@@ -108,7 +144,7 @@ function compileTemplate(template: Template, cellOf: (field: number) => CellRead
     }
     case 'list': {
       const builders = template.items.map((t) => compileTemplate(t, cellOf));
-      return (cells, misconfigured) => builders.map((b) => b(cells, misconfigured));
+      return (cells, tally) => builders.map((b) => b(cells, tally));
     }
     case 'null':
       return () => null;
@@ -235,6 +271,7 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         passed: [],
         failed: [],
         misconfigurations: {},
+        misconfiguredFields: {},
         itemErrors: [],
         counts: { input: records.length, items: 0, mapped: 0, filtered: 0, skipped: 0, itemErrors: 0 },
       };
@@ -261,7 +298,7 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
       result.counts.items = inputs.length;
       if (inputs.length === 0) return result;
 
-      const misconfigured = new Uint8Array(p.fields.length);
+      const tally = new MisconfigurationTally(p.fields.length);
       // Entities by item index, so results stay in input order whichever path produced them.
       const entities: (PortEntity | undefined)[] = new Array<PortEntity | undefined>(inputs.length);
       const selectorPassed = new Uint8Array(inputs.length);
@@ -294,12 +331,14 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
           let entity: PortEntity | undefined;
           try {
             sel = selector(record);
-            if (typeof sel === 'boolean' && (sel || parseAll)) entity = build(record, misconfigured) as PortEntity;
+            if (typeof sel === 'boolean' && (sel || parseAll)) entity = build(record, tally) as PortEntity;
           } catch (error) {
             if (!(error instanceof Bailout)) throw error;
+            tally.discard();
             rest.push(i);
             continue;
           }
+          if (entity !== undefined) tally.commit(entity);
           if (admit(i, sel) && entity !== undefined) accept(i, entity);
           if ((i & 31) === 31) {
             const pause = evaluator.pause();
@@ -315,7 +354,10 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         rows.forEach((row, j) => {
           const i = rest[j]!;
           if ('itemError' in row) return itemError({ index: origins[i]!, message: row.itemError });
-          if (admit(i, row[0])) accept(i, p.build(row, misconfigured) as PortEntity);
+          if (!admit(i, row[0])) return;
+          const entity = p.build(row, tally) as PortEntity;
+          tally.commit(entity);
+          accept(i, entity);
         });
       }
       result.itemErrors.sort((a, b) => a.index - b.index);
@@ -331,7 +373,14 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
         }
       }
       p.plan.fields.forEach((field, k) => {
-        if (misconfigured[k] === 1) result.misconfigurations[field.path] = field.expression;
+        const count = tally.counts[k]!;
+        if (count === 0) return;
+        result.misconfigurations[field.path] = field.expression;
+        const example = tally.examples[k];
+        const detail: MisconfiguredField = { expression: field.expression, items: count };
+        if (example !== undefined && pythonTruthy(example.identifier)) detail.exampleIdentifier = example.identifier;
+        if (example !== undefined && typeof example.blueprint === 'string' && example.blueprint !== '') detail.exampleBlueprint = example.blueprint;
+        result.misconfiguredFields[field.path] = detail;
       });
       return result;
     },

@@ -18,6 +18,7 @@ export type {
   ItemError,
   MapCounts,
   MapPageResult,
+  MisconfiguredField,
   PortAppConfig,
   PortEntity,
   ResourceConfig,
@@ -31,3 +32,12 @@ export {
   type BlueprintRequirements,
   type MisconfigurationReport,
 } from './misconfigurations.js';
+export {
+  createMisconfigurationTracker,
+  type MisconfigurationLogger,
+  type MisconfigurationSeverity,
+  type MisconfigurationSummary,
+  type MisconfigurationTracker,
+  type MisconfigurationTrackerOptions,
+} from './misconfiguration-tracker.js';
+export { misconfigurationCounter, MISCONFIGURATION_METRIC } from './misconfiguration-metric.js';

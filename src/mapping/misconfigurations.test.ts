@@ -17,6 +17,11 @@ test('required properties and relations are errors, the rest warnings (Ocean tes
   ]);
 });
 
+test('a leaf of a search-query relation counts as its relation', () => {
+  const blueprint = { relations: { owner: { required: true } } };
+  expect(classifyMisconfigurations({ 'relations.owner.rules[0].value': '.owner' }, blueprint)).toEqual([{ path: 'relations.owner.rules[0].value', expression: '.owner', level: 'error' }]);
+});
+
 test('without the blueprint everything is a warning (Ocean test 19)', () => {
   expect(classifyMisconfigurations({ 'properties.url': '.u', identifier: '.id' }, undefined).map((r) => r.level)).toEqual(['warning', 'warning']);
 });

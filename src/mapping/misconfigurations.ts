@@ -38,8 +38,9 @@ export function classifyMisconfigurations(
       .map(([name]) => name),
   );
   return Object.entries(misconfigurations).map(([path, expression]) => {
-    const [section, name] = [path.slice(0, path.indexOf('.')), path.slice(path.indexOf('.') + 1)];
-    const required = (section === 'properties' && requiredProperties.has(name)) || (section === 'relations' && requiredRelations.has(name));
+    // `relations.owner.rules[0].value` (a leaf of a search-query relation) belongs to `owner`.
+    const [section, name] = /^([^.[]+)\.([^.[]+)/.exec(path)?.slice(1) ?? [path, ''];
+    const required = (section === 'properties' && requiredProperties.has(name!)) || (section === 'relations' && requiredRelations.has(name!));
     return { path, expression, level: required ? 'error' : 'warning' };
   });
 }

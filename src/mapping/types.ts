@@ -90,6 +90,17 @@ export interface MapCounts {
   itemErrors: number;
 }
 
+/** One field that gave null (no output, an error, or null itself) for some items of a page. */
+export interface MisconfiguredField {
+  expression: string;
+  /** Items whose entity has null in this field. */
+  items: number;
+  /** The identifier of one such entity, when it has one (a null identifier is itself a misconfiguration). */
+  exampleIdentifier?: unknown;
+  /** The blueprint of that entity, when it is a string. */
+  exampleBlueprint?: string;
+}
+
 export interface MapPageResult {
   /** Entities whose selector passed, in input order. */
   passed: PortEntity[];
@@ -97,6 +108,8 @@ export interface MapPageResult {
   failed: PortEntity[];
   /** Field path (`properties.url`) → the jq expression that gave null, errored or gave nothing. */
   misconfigurations: Record<string, string>;
+  /** The same fields with how many items left each null, and an example (for logs and counts). */
+  misconfiguredFields: Record<string, MisconfiguredField>;
   itemErrors: ItemError[];
   counts: MapCounts;
 }

@@ -16,6 +16,7 @@ export { bulkUpsert, type UpsertFlags, type UpsertOutcome } from './bulk-upsert.
 export { bulkDelete, BULK_DELETE_MAX, type BulkDeleteResult } from './bulk-delete.js';
 export { listOwnedEntities, type ListedEntity } from './owned-entities.js';
 export { orderByRelations } from './relation-order.js';
+export { readBlueprint, type PortBlueprint } from './blueprints.js';
 export { decideDeletion, DEFAULT_DELETION_THRESHOLD, type DeletionVerdict } from './deletion-gate.js';
 export {
   createIngestionSession,

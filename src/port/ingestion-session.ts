@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { readBlueprint } from './blueprints.js';
 import { bulkDelete } from './bulk-delete.js';
 import { bulkUpsert, type UpsertFlags, type UpsertOutcome } from './bulk-upsert.js';
 import { decideDeletion, type DeletionVerdict } from './deletion-gate.js';
@@ -385,15 +386,10 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
 
   async function relationTargetsOf(blueprint: string): Promise<Record<string, string> | undefined> {
     try {
-      const response = await requestCounter.client.request<{ blueprint?: { relations?: Record<string, { target?: unknown }> } }>({
-        method: 'GET',
-        path: `/v1/blueprints/${encodeURIComponent(blueprint)}`,
-        integration,
-        lane: 'resync',
-        ...signalOption,
-      });
+      const found = await readBlueprint(requestCounter.client, integration, blueprint, { lane: 'resync', ...signalOption });
+      if (found === undefined) throw new Error(`Port has no blueprint "${blueprint}"`);
       const out: Record<string, string> = {};
-      for (const [name, relation] of Object.entries(response.body.blueprint?.relations ?? {})) {
+      for (const [name, relation] of Object.entries(found.relations ?? {})) {
         if (typeof relation?.target === 'string') out[name] = relation.target;
       }
       return out;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { misconfigurationCounter } from '../mapping/index.js';
 import type { KindCounts } from './resync-progress.js';
 
 /**
@@ -11,6 +12,8 @@ export interface ResyncMetrics {
   runs: Counter<'integration' | 'status'>;
   duration: Histogram<'integration' | 'status'>;
   running: Gauge<'integration'>;
+  /** `marina_mapping_misconfigurations_total`, shared with live events. */
+  misconfigurations: Counter<'integration' | 'kind' | 'severity'>;
   /** Adds `delta` of one count of one kind. */
   add(integration: string, kind: string, outcome: keyof KindCounts, delta: number): void;
 }
@@ -48,6 +51,7 @@ export function createResyncMetrics(registry: Registry): ResyncMetrics {
     runs,
     duration,
     running,
+    misconfigurations: misconfigurationCounter(registry),
     add(integration, kind, outcome, delta) {
       if (delta > 0) entities.inc({ integration, kind, outcome }, delta);
     },

@@ -1,3 +1,5 @@
+import type { MisconfigurationSummary } from '../mapping/index.js';
+
 /**
  * Live figures of one resync, per resource block of the mapping: what the status API
  * (`GET /api/integrations/:id`) and the `sail` terminal view read while the run goes on, and the
@@ -36,6 +38,8 @@ export interface KindProgress extends KindCounts {
   pages: number;
   /** Why the block failed, when it did. */
   error?: { code: string; message: string };
+  /** Fields the mapping left null, with how many items and an example (see the mapping stage). */
+  misconfigurations: MisconfigurationSummary[];
 }
 
 export interface ProgressSnapshot {
@@ -76,7 +80,7 @@ export function createResyncProgress(options: { now?: () => number } = {}): Resy
 
   return {
     setKinds(blocks) {
-      kinds = blocks.map(({ kind, resourceIndex }) => ({ kind, resourceIndex, state: 'pending', pages: 0, ...emptyCounts() }));
+      kinds = blocks.map(({ kind, resourceIndex }) => ({ kind, resourceIndex, state: 'pending', pages: 0, ...emptyCounts(), misconfigurations: [] }));
     },
     kind(resourceIndex) {
       const found = kinds[resourceIndex];
@@ -101,7 +105,7 @@ export function createResyncProgress(options: { now?: () => number } = {}): Resy
         endedAt: endedAt === undefined ? null : new Date(endedAt).toISOString(),
         elapsedMs,
         recordsPerSecond: elapsedMs >= 1000 ? Math.round((totals.records * 1000) / elapsedMs) : 0,
-        kinds: kinds.map((block) => ({ ...block, ...(block.error ? { error: { ...block.error } } : {}) })),
+        kinds: kinds.map((block) => ({ ...block, ...(block.error ? { error: { ...block.error } } : {}), misconfigurations: block.misconfigurations.map((field) => ({ ...field })) })),
         totals,
       };
     },

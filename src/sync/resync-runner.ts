@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
-import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
+import { createMisconfigurationTracker, type MappingEngine, type MisconfigurationTracker, type PortAppConfig, type ResourceConfig } from '../mapping/index.js';
 import {
   createIngestionSession,
   nextResyncAt,
+  readBlueprint,
   reportResyncState,
   type IngestionSession,
   type IntegrationIdentity,
@@ -137,6 +138,15 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       let reconciliation: ReconciliationReport | undefined;
       let status: ResyncReport['status'];
       metrics?.running.set({ integration: id }, 1);
+      // One per run: each misconfigured field of each block is logged once, at the block's end,
+      // and each blueprint is read at most once.
+      const misconfigurations = createMisconfigurationTracker({
+        scope: 'resync',
+        logger,
+        redact,
+        readBlueprint: (blueprint) => readBlueprint(client, integration, blueprint, { lane: 'resync', signal }),
+        onCount: (kind, severity, count) => metrics?.misconfigurations.inc({ integration: id, kind, severity }, count),
+      });
 
       const noteError = (error: unknown, where: { kind?: string; resourceIndex?: number } = {}): ResyncError => {
         const entry: ResyncError = { code: isMarinaError(error) ? error.code : 'INTERNAL', message: redact(describeError(error)), ...where };
@@ -171,7 +181,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
           blueprintsOfBlock.set(resourceIndex, seen);
           block.state = 'running';
           try {
-            await runBlock({ resource, resourceIndex, block, seen, session, signal, logger });
+            await runBlock({ resource, resourceIndex, block, seen, session, signal, logger, misconfigurations });
             block.state = 'completed';
             logger.info({ kind: resource.kind, resourceIndex, ...countsOf(block) }, 'kind completed');
           } catch (error) {
@@ -184,6 +194,8 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
             block.error = { code: entry.code, message: entry.message };
             session.recordKindError(blockKey(resource, resourceIndex), error);
             logger.error({ kind: resource.kind, resourceIndex, code: entry.code, err: entry.message }, 'kind failed; stale entities will not be deleted this resync');
+          } finally {
+            misconfigurations.flush({ resourceIndex, force: true });
           }
         }
         progress.setState('reconciling');
@@ -234,8 +246,9 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
     session: IngestionSession;
     signal: AbortSignal;
     logger: Logger;
+    misconfigurations: MisconfigurationTracker;
   }): Promise<void> {
-    const { resource, resourceIndex, block, seen, session, signal, logger } = context;
+    const { resource, resourceIndex, block, seen, session, signal, logger, misconfigurations } = context;
     const { kind } = resource;
     const where = { integration: id, kind, resourceIndex };
     const instance = options.instance();
@@ -305,6 +318,10 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         add('filtered', mapped.counts.filtered);
         add('skipped', mapped.counts.skipped);
         add('mapped', mapped.counts.mapped);
+        if (Object.keys(mapped.misconfiguredFields).length > 0) {
+          await misconfigurations.add(resource, resourceIndex, mapped.misconfiguredFields);
+          block.misconfigurations = misconfigurations.summaries(resourceIndex);
+        }
         if (mapped.itemErrors.length > 0) {
           add('failed', mapped.itemErrors.length);
           const first = mapped.itemErrors[0]!;

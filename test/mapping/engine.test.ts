@@ -119,6 +119,42 @@ properties:
     expect(result.counts).toMatchObject({ mapped: 0, skipped: 2 });
   });
 
+  test('counts the items that left each field null, with an example identifier and blueprint', async () => {
+    const r = simple(`identifier: .id
+blueprint: .kind
+properties:
+  url: .url
+  owner: .owner.name`);
+    const result = await engine().mapPage(r, [
+      { id: null, kind: 'svc', owner: { name: 'ann' } },
+      { id: 'b', kind: 'svc', owner: {} },
+      { id: 'c', kind: 'svc', url: 'https://c', owner: {} },
+      { id: 'd', kind: 'svc' },
+    ]);
+    expect(result.misconfiguredFields).toEqual({
+      identifier: { expression: '.id', items: 1, exampleBlueprint: 'svc' },
+      // The first item has no identifier, so the example is the next one that has.
+      'properties.url': { expression: '.url', items: 3, exampleIdentifier: 'b', exampleBlueprint: 'svc' },
+      'properties.owner': { expression: '.owner.name', items: 3, exampleIdentifier: 'b', exampleBlueprint: 'svc' },
+    });
+    expect(Object.keys(result.misconfigurations)).toEqual(Object.keys(result.misconfiguredFields));
+  });
+
+  test('an item counts once per field even when the fast path hands it to jq-wasm half-way', async () => {
+    // `split("")` makes the fast path bail out after `.missing` was already found null.
+    const r = simple(`identifier: .id
+blueprint: '"b"'
+properties:
+  a: .missing
+  b: .s | split("")`);
+    const result = await engine().mapPage(r, [{ id: 'x', s: 'ab' }, { id: 'y', s: 'cd' }]);
+    expect(result.passed.map((entity) => entity.properties)).toEqual([
+      { a: null, b: ['a', 'b'] },
+      { a: null, b: ['c', 'd'] },
+    ]);
+    expect(result.misconfiguredFields).toEqual({ 'properties.a': { expression: '.missing', items: 2, exampleIdentifier: 'x', exampleBlueprint: 'b' } });
+  });
+
   test('empty strings skip the item without a misconfiguration; nulls are misconfigured (Ocean test 17)', async () => {
     const r = simple(`identifier: .foo
 blueprint: .bar`);

@@ -62,7 +62,7 @@ test('maps a JSON array from a file to NDJSON entities in input order, report on
     { identifier: 'b', title: 'o/b', blueprint: 'githubRepository', properties: { stars: 2, missing: null } },
     { identifier: 'a', title: 'o/a', blueprint: 'githubRepository', properties: { stars: 1, missing: null } },
   ]);
-  expect(stderr).toContain('misconfigured properties.missing: ".nope"');
+  expect(stderr).toContain('misconfigured properties.missing: ".nope" gave null, no output or an error in 3 items, e.g. "b"');
   expect(stderr).toContain('5 records, 4 items: 2 mapped, 1 filtered by selector, 1 skipped, 1 item errors');
   expect(stderr).toContain('record 4: record 4 is not an object (got string)');
 });
