@@ -114,11 +114,12 @@ export function createHost(options: HostOptions): Host {
   // Live events write through the organization's client the resyncs use, so one budget sees both.
   const liveClient = hub && options.port ? hub.portClient(options.port) : undefined;
   const live: LiveEvents | undefined =
-    hub && liveClient
+    hub && liveClient && options.port
       ? createLiveEvents({
           dataDir: config.dataDir,
           engine: hub.engine,
           client: liveClient,
+          ownership: hub.ownership(options.port),
           logger,
           registry: options.metrics.registry,
           concurrency: positiveNumber(options.env['MARINA_LIVE_CONCURRENCY'], 'MARINA_LIVE_CONCURRENCY', config.live.concurrency, true),

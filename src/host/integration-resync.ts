@@ -74,6 +74,7 @@ export async function startIntegrationResync(options: IntegrationResyncOptions):
       instance: options.instance,
       mapping: config.mapping,
       redact: options.redact,
+      ownership: wiring.hub.ownership(wiring.port),
       ...(wiring.pageTimeoutMs === undefined ? {} : { pageTimeoutMs: wiring.pageTimeoutMs }),
       ...(wiring.hub.metrics ? { metrics: wiring.hub.metrics } : {}),
     },

@@ -1,7 +1,16 @@
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import { createMisconfigurationTracker, type MappingEngine, type MisconfigurationSeverity, type MisconfigurationSummary, type PortAppConfig } from '../mapping/index.js';
-import { readBlueprint, upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
+import {
+  createOwnershipConflictReporter,
+  readBlueprint,
+  refKey,
+  upsertLiveEntities,
+  type EntityOwnership,
+  type IntegrationIdentity,
+  type PortClient,
+  type UpsertOutcome,
+} from '../port/index.js';
 import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
 import { applyLiveResults, type AppliedResults, type BlockResult, type MisconfiguredBlock } from './apply-results.js';
 import { createKeyedQueue } from './keyed-queue.js';
@@ -31,9 +40,11 @@ export interface IntegrationLiveOptions {
   onSettled?: (event: StoredEvent, outcome: EventOutcome) => void;
   /** Told of mapped fields that came out null, once their severity is known (metrics). */
   onMisconfigured?: (kind: string, severity: MisconfigurationSeverity, count: number) => void;
+  /** The organization's ownership registry: warns when an event writes an entity another integration holds. */
+  ownership?: EntityOwnership;
 }
 
-/** A misconfigured field is logged again (with what came meanwhile) at most this often. */
+/** A misconfigured field, or a pair of integrations writing the same entities, is logged again (with what came meanwhile) at most this often. */
 const MISCONFIGURATION_LOG_INTERVAL_MS = 10 * 60_000;
 /** How long a blueprint read to judge misconfigurations is reused. */
 const BLUEPRINT_TTL_MS = 5 * 60_000;
@@ -166,12 +177,29 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
   // One coalescer per set of write flags, so events share requests only when Port would treat
   // their entities alike.
   const coalescers = new Map<string, UpsertCoalescer>();
+  // An entity Port already had (not created) that another integration's latest resync holds:
+  // this write takes it from that integration. One line per pair, then at most every 10 minutes.
+  const conflicts = createOwnershipConflictReporter({ integration: identifier, logger, scope: 'live events', logIntervalMs: MISCONFIGURATION_LOG_INTERVAL_MS });
+  const noteConflicts = (outcomes: UpsertOutcome[]): UpsertOutcome[] => {
+    const ownership = options.ownership;
+    if (ownership === undefined) return outcomes;
+    let found = false;
+    for (const outcome of outcomes) {
+      if (outcome.status !== 'upserted' || outcome.created) continue;
+      for (const other of ownership.holders(refKey(outcome.entity.blueprint, outcome.identifier), identifier)) {
+        conflicts.note(other, outcome.entity.blueprint, outcome.identifier);
+        found = true;
+      }
+    }
+    if (found) conflicts.flush();
+    return outcomes;
+  };
   const coalescerFor = (mapping: PortAppConfig): UpsertCoalescer => {
     const flags = { enableMergeEntity: mapping.enableMergeEntity, createMissingRelatedEntities: mapping.createMissingRelatedEntities };
     const key = JSON.stringify(flags);
     let coalescer = coalescers.get(key);
     if (coalescer === undefined) {
-      coalescer = createUpsertCoalescer((entities) => upsertLiveEntities(options.client, integration, entities, flags, { signal: lifetime.signal }));
+      coalescer = createUpsertCoalescer((entities) => upsertLiveEntities(options.client, integration, entities, flags, { signal: lifetime.signal }).then(noteConflicts));
       coalescers.set(key, coalescer);
     }
     return coalescer;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { describeError, MarinaError } from '../errors.js';
 import { misconfigurationCounter, type MappingEngine, type MisconfigurationSummary, type PortAppConfig } from '../mapping/index.js';
-import type { IntegrationIdentity, PortClient } from '../port/index.js';
+import type { EntityOwnership, IntegrationIdentity, PortClient } from '../port/index.js';
 import type { LiveEventProcessor } from '../sdk/index.js';
 import { createIntegrationLive, type DeadLetterView, type IntegrationLive, type LiveQueueStats } from './integration-live.js';
 import { openLiveEventStore, type LiveEventStore } from './live-event-store.js';
@@ -26,6 +26,8 @@ export interface LiveEventsOptions {
   bodyLimitBytes?: number;
   /** How long a mapping read for live events is reused. @default 10000 */
   mappingTtlMs?: number;
+  /** The organization's ownership registry (shared with resyncs), to warn about entities two integrations write. */
+  ownership?: EntityOwnership;
 }
 
 export interface AttachOptions {
@@ -193,6 +195,7 @@ export function createLiveEvents(options: LiveEventsOptions): LiveEvents {
         logger: logger.child({ integration: identifier, component: 'live-events' }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         onMisconfigured: (kind, severity, count) => misconfigured?.inc({ integration: identifier, kind, severity }, count),
+        ...(options.ownership === undefined ? {} : { ownership: options.ownership }),
         onSettled(event, outcome) {
           if (outcome.status === 'interrupted') return;
           settled.inc({ integration: identifier, outcome: outcome.status === 'handled' ? 'handled' : 'dead_lettered' });

@@ -33,6 +33,10 @@ export interface EntityLedger {
   /** Whether Port already holds exactly this digest for the entity. */
   unchanged(key: string, digest: number): boolean;
   isProduced(key: string): boolean;
+  /** Whether the owned-entities listing showed this entity (it was this integration's when the resync began). */
+  isListed(key: string): boolean;
+  /** Whether the ledger knows the entity at all: listed as this integration's, or produced by this resync. */
+  has(key: string): boolean;
   /** Whether some listed entity has not been produced (a deletion candidate). */
   anyStale(): boolean;
   clear(): void;
@@ -186,6 +190,13 @@ export function createEntityLedger(options: EntityLedgerOptions = {}): EntityLed
     isProduced(key) {
       const at = slotOf(key);
       return at !== -1 && (slots[at + 3]! & PRODUCED) !== 0;
+    },
+    isListed(key) {
+      const at = slotOf(key);
+      return at !== -1 && (slots[at + 3]! & LISTED) !== 0;
+    },
+    has(key) {
+      return slotOf(key) !== -1;
     },
     anyStale() {
       for (let at = 3; at < slots.length; at += SLOT) {

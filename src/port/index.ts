@@ -17,6 +17,8 @@ export { bulkDelete, BULK_DELETE_MAX, type BulkDeleteResult } from './bulk-delet
 export { listOwnedEntities, type ListedEntity } from './owned-entities.js';
 export { orderByRelations } from './relation-order.js';
 export { readBlueprint, type PortBlueprint } from './blueprints.js';
+export { createEntityOwnership, type EntityOwnership } from './entity-ownership.js';
+export { createOwnershipConflictReporter, type OwnershipConflict, type OwnershipConflictReporter, type OwnershipConflictReporterOptions } from './ownership-conflicts.js';
 export { decideDeletion, DEFAULT_DELETION_THRESHOLD, type DeletionVerdict } from './deletion-gate.js';
 export {
   createIngestionSession,

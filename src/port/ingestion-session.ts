@@ -5,10 +5,12 @@ import { bulkUpsert, type UpsertFlags, type UpsertOutcome } from './bulk-upsert.
 import { decideDeletion, type DeletionVerdict } from './deletion-gate.js';
 import { entityDigest } from './entity-digest.js';
 import { createEntityLedger } from './entity-ledger.js';
+import type { EntityOwnership } from './entity-ownership.js';
 import { parseRefKey, refKey, type PortEntity } from './entity.js';
 import { silentLogger, type PortLogger } from './logger.js';
 import { listOwnedEntities } from './owned-entities.js';
 import type { PortClient } from './port-client.js';
+import { createOwnershipConflictReporter, type OwnershipConflict } from './ownership-conflicts.js';
 import { collectTargets, orderByRelations } from './relation-order.js';
 import type { IntegrationIdentity } from './user-agent.js';
 
@@ -35,6 +37,12 @@ export interface IngestionSessionOptions {
   signal?: AbortSignal;
   /** Page size of the owned-entities listing. @default 5000 */
   listingPageSize?: number;
+  /**
+   * The organization's ownership registry: the session publishes its ledger there once the
+   * listing is in, and warns (one line per other integration, at `finish`) about entities it
+   * wrote that Port held under another datasource while another integration holds them.
+   */
+  ownership?: EntityOwnership;
 }
 
 export interface KindCounts {
@@ -84,6 +92,8 @@ export interface ResyncOutcome {
   reconciliation: ReconciliationReport;
   /** Port requests this session sent (listing, writes, deletes). */
   requests: number;
+  /** Other integrations of the organization that hold entities this resync wrote (see `ownership`). */
+  conflicts: OwnershipConflict[];
 }
 
 export interface IngestionSession {
@@ -117,8 +127,15 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
   const signalOption = options.signal === undefined ? {} : { signal: options.signal };
   const requestCounter = countingClient(client);
 
-  /** Per entity: the digest Port holds, and whether this resync produced it (never stale). */
-  const ledger = createEntityLedger();
+  /**
+   * Per entity: the digest Port holds, and whether this resync produced it (never stale). Sized
+   * from the previous resync's, so it need not grow while the listing comes in.
+   */
+  const previousSize = options.ownership?.sizeOf(integration.identifier) ?? 0;
+  const ledger = createEntityLedger(previousSize > 0 ? { initialCapacity: Math.ceil(previousSize / 0.7) } : {});
+  const conflicts = createOwnershipConflictReporter({ integration: integration.identifier, logger, scope: 'this resync' });
+  /** Whether the listing came in: only then does "not listed" mean "not this integration's". */
+  let listingComplete = false;
   /** Relation targets of produced entities, by `<blueprint>\0<relation>`, to protect them. */
   const relationTargets = new Map<string, Set<string>>();
   const deferred: PortEntity[] = [];
@@ -145,6 +162,8 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
           ownedAtStart += page.length;
           for (const entity of page) ledger.listed(refKey(entity.blueprint, entity.identifier), entityDigest(entity as Parameters<typeof entityDigest>[0]));
         }
+        listingComplete = true;
+        options.ownership?.publish(integration.identifier, ledger);
         return true;
       } catch (error) {
         if (options.signal?.aborted) throw error;
@@ -181,6 +200,10 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
       switch (outcome.status) {
         case 'upserted': {
           const key = refKey(outcome.entity.blueprint, outcome.identifier);
+          // Port had it (not created) but not as this integration's: someone else held it.
+          if (!outcome.created && listingComplete && options.ownership !== undefined && !ledger.isListed(key)) {
+            for (const other of options.ownership.holders(key, integration.identifier)) conflicts.note(other, outcome.entity.blueprint, outcome.identifier);
+          }
           ledger.wrote(key, digests.get(outcome.entity));
           summary.upserted += 1;
           if (counts) counts.upserted += 1;
@@ -286,6 +309,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         : kindErrors.size > 0
           ? emptyReport('kind-errors', `kinds failed: ${[...kindErrors.keys()].join(', ')}`)
           : await reconcile();
+      conflicts.flush({ force: true });
       return {
         success: !aborted && kindErrors.size === 0,
         kinds: Object.fromEntries(kinds),
@@ -293,6 +317,7 @@ export function createIngestionSession(options: IngestionSessionOptions): Ingest
         retried,
         reconciliation,
         requests: requestCounter.count(),
+        conflicts: conflicts.conflicts(),
       };
     },
   };

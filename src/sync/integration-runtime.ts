@@ -47,6 +47,8 @@ export interface RunRecord {
   progress: ProgressSnapshot | null;
   errors: ResyncError[];
   reconciliation?: ResyncReport['reconciliation'];
+  /** Other integrations that hold entities this run wrote (each write takes the entity from them). */
+  conflicts: ResyncReport['conflicts'];
   abortedBy?: AbortCause;
 }
 
@@ -165,7 +167,12 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
     },
   });
 
-  const view = (entry: Entry): RunRecord => ({ ...entry.record, progress: entry.final ?? entry.progress?.snapshot() ?? null, errors: [...entry.record.errors] });
+  const view = (entry: Entry): RunRecord => ({
+    ...entry.record,
+    progress: entry.final ?? entry.progress?.snapshot() ?? null,
+    errors: [...entry.record.errors],
+    conflicts: entry.record.conflicts.map((conflict) => ({ ...conflict, examples: [...conflict.examples] })),
+  });
 
   const prune = (): void => {
     const finished = [...entries.values()].filter((entry) => entry.record.endedAt !== null);
@@ -175,7 +182,7 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
   const entryFor = (runId: string, trigger: ResyncTrigger): Entry => {
     let entry = entries.get(runId);
     if (entry === undefined) {
-      entry = { record: { runId, integration: id, trigger: { ...trigger }, status: 'queued', requestedAt: new Date().toISOString(), startedAt: null, endedAt: null, errors: [] } };
+      entry = { record: { runId, integration: id, trigger: { ...trigger }, status: 'queued', requestedAt: new Date().toISOString(), startedAt: null, endedAt: null, errors: [], conflicts: [] } };
       entries.set(runId, entry);
     }
     return entry;
@@ -206,6 +213,7 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
     entry.record.status = report.status;
     entry.record.errors.push(...report.errors);
     if (report.reconciliation) entry.record.reconciliation = report.reconciliation;
+    entry.record.conflicts = report.conflicts;
     entry.record.endedAt = report.endedAt;
     entry.final = report.progress;
     prune();
@@ -280,6 +288,8 @@ export function createIntegrationRuntime(options: IntegrationRuntimeOptions): In
         await scheduler.unregister(id).catch((error: unknown) => {
           if (!isMarinaError(error, 'SCHEDULER_UNKNOWN_ID')) throw error;
         });
+        // Its entities no longer speak for it (it may come back with another mapping).
+        options.runner.ownership?.forget(id);
       })();
       return stopping;
     },

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createMappingEngine, type MappingEngine } from '../mapping/index.js';
-import { createPortClient, createRateBudget, type PortClient, type RateBudgetOptions } from '../port/index.js';
+import { createEntityOwnership, createPortClient, createRateBudget, type EntityOwnership, type PortClient, type RateBudgetOptions } from '../port/index.js';
 import { createResyncMetrics, type ResyncMetrics } from './resync-metrics.js';
 import type { SchedulerClock } from './schedule-clock.js';
 import { createResyncScheduler, type ResyncScheduler, type StopResult } from './scheduler.js';
@@ -45,6 +45,11 @@ export interface ResyncHub {
    * organization share its token and rate budget, and organizations never share either.
    */
   portClient(connection: PortConnectionSettings): PortClient;
+  /**
+   * Which integrations of an organization hold which entities (their latest resync's ledgers),
+   * to warn when two of them write the same entity. One per organization, as `portClient`.
+   */
+  ownership(connection: PortConnectionSettings): EntityOwnership;
   /** Stops the scheduler (aborting running resyncs), then closes clients and the engine it created. */
   close(options?: { deadlineMs?: number }): Promise<StopResult>;
 }
@@ -62,6 +67,8 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
   let envEngine: MappingEngine | undefined;
   const metrics = options.registry ? createResyncMetrics(options.registry) : undefined;
   const clients = new Map<string, PortClient>();
+  const ownerships = new Map<string, EntityOwnership>();
+  const organizationKey = (connection: PortConnectionSettings): string => `${connection.baseUrl.replace(/\/+$/, '')}\u0000${connection.clientId}`;
   const portLogger = options.logger.child({ component: 'port' });
 
   return {
@@ -74,7 +81,7 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
     },
     metrics,
     portClient(connection) {
-      const key = `${connection.baseUrl.replace(/\/+$/, '')}\u0000${connection.clientId}`;
+      const key = organizationKey(connection);
       let client = clients.get(key);
       if (client === undefined) {
         client = createPortClient({ ...connection, budget: createRateBudget(options.budget ?? {}), logger: portLogger });
@@ -82,10 +89,17 @@ export function createResyncHub(options: ResyncHubOptions): ResyncHub {
       }
       return client;
     },
+    ownership(connection) {
+      const key = organizationKey(connection);
+      let ownership = ownerships.get(key);
+      if (ownership === undefined) ownerships.set(key, (ownership = createEntityOwnership()));
+      return ownership;
+    },
     async close(closeOptions = {}) {
       const result = await scheduler.stop(closeOptions);
       for (const client of clients.values()) client.close();
       clients.clear();
+      ownerships.clear();
       if (ownEngine) await engine.close();
       await envEngine?.close();
       return result;

@@ -7,8 +7,10 @@ import {
   nextResyncAt,
   readBlueprint,
   reportResyncState,
+  type EntityOwnership,
   type IngestionSession,
   type IntegrationIdentity,
+  type OwnershipConflict,
   type PortClient,
   type PortEntity,
   type ReconciliationReport,
@@ -48,6 +50,8 @@ export interface ResyncRunnerOptions {
   redact?: (text: string) => string;
   /** Called with Port's `resyncState.updatedAt` after each state report (the polling listener's watermark). */
   onStateReported?: (updatedAt: string) => void;
+  /** The organization's ownership registry: warns when another integration writes the same entities. */
+  ownership?: EntityOwnership;
 }
 
 export interface ResyncError {
@@ -67,6 +71,8 @@ export interface ResyncReport {
   errors: ResyncError[];
   /** Absent when the run did not reach reconciliation. */
   reconciliation?: ReconciliationReport;
+  /** Other integrations that hold entities this run wrote (each write takes the entity from them). */
+  conflicts: OwnershipConflict[];
 }
 
 export interface ResyncRunner {
@@ -136,6 +142,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       const errors: ResyncError[] = [];
       const blueprintsOfBlock = new Map<number, Set<string>>();
       let reconciliation: ReconciliationReport | undefined;
+      let conflicts: OwnershipConflict[] = [];
       let status: ResyncReport['status'];
       metrics?.running.set({ integration: id }, 1);
       // One per run: each misconfigured field of each block is logged once, at the block's end,
@@ -173,6 +180,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
           startedAt,
           signal,
           logger,
+          ...(options.ownership === undefined ? {} : { ownership: options.ownership }),
         });
         for (const [resourceIndex, resource] of mapping.resources.entries()) {
           signal.throwIfAborted();
@@ -201,13 +209,14 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         progress.setState('reconciling');
         const outcome = await session.finish();
         reconciliation = outcome.reconciliation;
+        conflicts = outcome.conflicts;
         attributeDeletions(progress, mapping, blueprintsOfBlock, reconciliation, (kind, count) => metrics?.add(id, kind, 'deleted', count));
         status = outcome.success && errors.length === 0 ? 'completed' : 'failed';
         logger.info({ reconciliation: { verdict: reconciliation.verdict, stale: reconciliation.stale, deleted: reconciliation.deleted, detail: reconciliation.detail } }, 'reconciliation');
       } catch (error) {
         if (signal.aborted) {
           status = 'aborted';
-          if (session !== undefined) await session.finish({ aborted: true }).catch(() => undefined);
+          if (session !== undefined) conflicts = (await session.finish({ aborted: true }).catch(() => undefined))?.conflicts ?? [];
           logger.info({ reason: describeError(signal.reason) }, 'resync aborted; nothing was deleted');
         } else {
           status = 'failed';
@@ -234,6 +243,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         progress: snapshot,
         errors,
         ...(reconciliation === undefined ? {} : { reconciliation }),
+        conflicts,
       };
     },
   };

@@ -1,4 +1,5 @@
-import { createIngestionSession, type PortEntity } from '../../src/port/index.js';
+import { createEntityOwnership, createIngestionSession, refKey, type PortEntity } from '../../src/port/index.js';
+import { createCapturingLogger } from '../sync/support/sync-fixture.js';
 import { createBlueprints, RELATED_BLUEPRINTS, startPortFixture, type PortFixture } from './support/port-fixture.js';
 
 const service = (i: number, extra: Partial<PortEntity> = {}): PortEntity => ({
@@ -164,5 +165,53 @@ describe('ingestion session against the emulator', () => {
     expect(outcomes.map((o) => o.status)).toEqual(Array(6).fill('upserted'));
     expect(fixture.emulator.requests().some((r) => r.status === 413)).toBe(true);
     expect(fixture.emulator.counts().entitiesByBlueprint.domain).toBe(6);
+  });
+});
+
+describe('entities another integration of the organization holds', () => {
+  let fixture: PortFixture;
+  beforeEach(async () => {
+    fixture = await startPortFixture();
+    await createBlueprints(fixture, RELATED_BLUEPRINTS);
+  });
+  afterEach(async () => fixture.close());
+
+  const other = { identifier: 'acme-github-copy', type: 'github', version: '1.2.3' };
+  const entities = () => [...[0, 1, 2].map(team), ...[0, 1].map(domain), ...Array.from({ length: 12 }, (_, i) => service(i))];
+  const load = async (run: ReturnType<typeof createIngestionSession>) => {
+    const all = entities();
+    for (const blueprint of ['team_bp', 'domain', 'service']) await run.upsert(all.filter((entity) => entity.blueprint === blueprint), { kind: blueprint });
+    return run.finish();
+  };
+
+  it('names the integration whose ledger holds what this session took, and publishes its own ledger for the next', async () => {
+    const ownership = createEntityOwnership();
+    const first = await load(createIngestionSession({ client: fixture.client, integration: other, ownership }));
+    expect(first.conflicts).toEqual([]);
+    expect(ownership.sizeOf(other.identifier)).toBe(17);
+    expect(ownership.holders(refKey('service', 'svc-3'), fixture.identity.identifier)).toEqual([other.identifier]);
+
+    const { logger, lines } = createCapturingLogger();
+    const taking = await load(createIngestionSession({ client: fixture.client, integration: fixture.identity, ownership, logger }));
+    expect(taking.conflicts).toEqual([{ integration: other.identifier, count: 17, examples: ['team_bp/team-0', 'team_bp/team-1', 'team_bp/team-2', 'domain/dom-0', 'domain/dom-1'] }]);
+    const warned = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['otherIntegration'] !== undefined);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, otherIntegration: other.identifier, count: 17, blueprint: 'team_bp', identifier: 'team-0' });
+
+    // The first one takes them back and names the second, unless the second has stopped meanwhile.
+    ownership.forget(fixture.identity.identifier);
+    const alone = await load(createIngestionSession({ client: fixture.client, integration: other, ownership }));
+    expect(alone.conflicts).toEqual([]);
+  });
+
+  it('names nobody when its own listing failed (then "not listed" proves nothing)', async () => {
+    const ownership = createEntityOwnership();
+    await load(createIngestionSession({ client: fixture.client, integration: other, ownership }));
+    fixture.emulator.setFaults([{ method: 'POST', path: '/v1/blueprints/entities/datasource-entities', errorRate: 1, errorStatuses: [400] }]);
+    const blind = await load(createIngestionSession({ client: fixture.client, integration: fixture.identity, ownership }));
+    expect(blind.kinds['service']).toMatchObject({ upserted: 12 });
+    expect(blind.conflicts).toEqual([]);
+    // Its ledger is not published either: the other integration's view is not disturbed.
+    expect(ownership.sizeOf(fixture.identity.identifier)).toBe(0);
   });
 });
