@@ -31,6 +31,24 @@ const eventListener = {
   },
 } as const;
 
+/** The embedded local Port (the emulator): where it listens and its `/v1` credentials. */
+const embeddedPort = {
+  type: 'object',
+  additionalProperties: false,
+  dependencies: { clientId: ['clientSecret'], clientSecret: ['clientId'] },
+  properties: {
+    host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    // 0: a free port, different at every start.
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+    // Without them, a random pair at every start.
+    clientId: { type: 'string', minLength: 1, sensitive: true },
+    clientSecret: { type: 'string', minLength: 1, sensitive: true },
+  },
+} as const;
+
+/** Port's EU region; `https://api.us.getport.io` is the US one. */
+export const DEFAULT_PORT_BASE_URL = 'https://api.getport.io';
+
 const mapping = {
   type: 'object',
   default: { source: 'port' },
@@ -79,15 +97,19 @@ export const hostConfigSchema = {
       additionalProperties: false,
       properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
     },
+    // A real Port organization (`clientId`, `clientSecret`, `baseUrl` defaulting to
+    // DEFAULT_PORT_BASE_URL), or `embedded` settings for the local Port run when there is none.
     port: {
       type: 'object',
       additionalProperties: false,
-      required: ['clientId', 'clientSecret'],
       properties: {
-        baseUrl: { type: 'string', pattern: '^https?://', default: 'https://api.getport.io' },
+        baseUrl: { type: 'string', pattern: '^https?://' },
         clientId: { type: 'string', minLength: 1, sensitive: true },
         clientSecret: { type: 'string', minLength: 1, sensitive: true },
+        embedded: embeddedPort,
       },
+      if: { required: ['embedded'] },
+      else: { required: ['clientId', 'clientSecret'] },
     },
     plugins: {
       type: 'object',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MarinaError } from '../errors.js';
 import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
-import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
+import { DEFAULT_PORT_BASE_URL, EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
 import { oceanEnvName } from './ocean-env-names.js';
 import { formatPath, formatProblems, type Problem } from './problems.js';
 import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
@@ -52,13 +52,40 @@ export interface PortConnection {
   clientSecret: string;
 }
 
+/** `port.embedded`: the local Port Marina runs when no Port organization is configured. */
+export interface EmbeddedPortSettings {
+  /** Interface it listens on. @default 127.0.0.1 */
+  host: string;
+  /** Its TCP port; 0 picks a free one, different at every start. @default 0 */
+  port: number;
+  /** Fixed credentials for its `/v1` API (both or neither); a random pair at every start without. */
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/** The `port` section: a Port organization, or how to run the embedded local Port. */
+export type PortSettings = PortConnection | { embedded: EmbeddedPortSettings };
+
+const DEFAULT_EMBEDDED_PORT: EmbeddedPortSettings = { host: '127.0.0.1', port: 0 };
+
+/** The embedded Port's settings when the config asks for the embedded Port (or names no Port), else undefined. */
+export function embeddedPortSettings(config: Pick<HostConfig, 'port'>): EmbeddedPortSettings | undefined {
+  if (config.port === undefined) return { ...DEFAULT_EMBEDDED_PORT };
+  return 'embedded' in config.port ? config.port.embedded : undefined;
+}
+
+/** The Port organization the config names, when it names one (not the embedded Port). */
+export function portConnection(config: Pick<HostConfig, 'port'>): PortConnection | undefined {
+  return config.port !== undefined && !('embedded' in config.port) ? config.port : undefined;
+}
+
 export interface HostConfig {
   /** The config file, or a description of where the config came from. */
   source: string;
   server: { host: string; port: number };
   log: { level: LogLevel };
-  /** Absent: the host runs the embedded local Port (the emulator). */
-  port?: PortConnection;
+  /** Absent or `{ embedded }`: the host runs the embedded local Port (the emulator). */
+  port?: PortSettings;
   plugins: { directories: string[]; watch: boolean; debounceMs: number; setupTimeoutSeconds: number };
   /** Absolute path of the host's state directory. */
   dataDir: string;
@@ -176,7 +203,9 @@ export function normalise(
       origin: { file: source, path: ['integrations', index], style },
     })),
   };
-  if (config['port']) result.port = config['port'];
+  const port = config['port'] as Record<string, any> | undefined;
+  if (port?.['embedded'] !== undefined) result.port = { embedded: { ...DEFAULT_EMBEDDED_PORT, ...port['embedded'] } };
+  else if (port !== undefined) result.port = { baseUrl: port['baseUrl'] ?? DEFAULT_PORT_BASE_URL, clientId: port['clientId'], clientSecret: port['clientSecret'] };
   if (document) result.document = document;
   return result;
 }
@@ -214,6 +243,18 @@ function semanticProblems(config: Record<string, any>, file: string, document: S
       problems.push({ file, path: formatPath(['integrations', index, 'mapping', 'file']), message: 'only allowed with source "file"', ...document.locate(['integrations', index, 'mapping', 'file']) });
     }
   });
+  const port = config['port'] as Record<string, unknown> | undefined;
+  if (port?.['embedded'] !== undefined) {
+    for (const key of ['baseUrl', 'clientId', 'clientSecret']) {
+      if (port[key] === undefined) continue;
+      problems.push({
+        file,
+        path: formatPath(['port', key]),
+        message: `not allowed with port.embedded: ${key} connects to a Port organization, port.embedded runs the local one (credentials of the local one go under port.embedded)`,
+        ...document.locate(['port', key]),
+      });
+    }
+  }
   ((config['plugins']?.directories as string[] | undefined) ?? []).forEach((dir, index) => {
     const resolved = path.resolve(baseDir, dir);
     if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {

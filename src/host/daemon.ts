@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { HostConfig, PortConnection } from '../config/host-config.js';
-import { describeError, MarinaError } from '../errors.js';
+import { embeddedPortSettings, portConnection, type HostConfig, type PortConnection } from '../config/host-config.js';
+import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
 import { createSecretRedactor, type SecretRedactor } from '../observability/secret-redactor.js';
 import { createHost, type Host, type HostResyncOptions } from './host.js';
+import { startEmbeddedPort, type EmbeddedPort } from './embedded-port.js';
 import { createDefaultImporter, type ImportModule } from './import-module.js';
 
 export interface DaemonOptions {
@@ -61,17 +60,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   logger.info({ version: options.version, config: config.source }, 'marina starting');
   if (options.ignoredOceanSettings?.length) logger.warn({ settings: options.ignoredOceanSettings }, 'these Ocean settings are not used by Marina');
 
-  let emulator: { url: string; close(): Promise<void> } | undefined;
-  let port: PortConnection | undefined = config.port;
-  if (port === undefined) {
+  let emulator: EmbeddedPort | undefined;
+  let port: PortConnection | undefined = portConnection(config);
+  const embedded = embeddedPortSettings(config);
+  if (embedded !== undefined) {
     try {
-      const credentials = { clientId: `marina-local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(24).toString('hex') };
-      // Imported only when needed: a host talking to the real Port never loads the emulator.
-      const { startEmulator } = await import('../emulator/index.js');
-      emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator'), credentials: [credentials], logger: logger.child({ component: 'emulator' }) });
-      port = { baseUrl: emulator.url, ...credentials };
-      logger.info({ url: emulator.url }, 'no Port credentials configured: running the embedded local Port');
+      emulator = await startEmbeddedPort({ settings: embedded, dataDir: config.dataDir, logger, redactor, configSource: config.source });
+      port = emulator.connection;
     } catch (error) {
+      // An address the operator chose is taken: refuse, as for the HTTP server's.
+      if (isMarinaError(error, 'HOST_LISTEN_FAILED')) {
+        logger.fatal({ code: error.code }, redactor.redact(describeError(error)));
+        throw error;
+      }
       logger.error({ err: error }, 'the embedded local Port failed to start; integrations run without Port');
     }
   }
@@ -85,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     env: options.env,
     importModule: options.importModule ?? createDefaultImporter(import.meta.url),
     ...(port ? { port } : {}),
+    ...(emulator ? { embeddedPort: true } : {}),
     ...(options.resync ? { resync: options.resync } : {}),
   });
   const adminToken = options.env['MARINA_ADMIN_TOKEN'] || undefined;

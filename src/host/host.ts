@@ -25,6 +25,11 @@ export interface HostOptions {
   importModule: ImportModule;
   /** The Port the integrations talk to (the configured one or the embedded emulator). */
   port?: PortConnection;
+  /**
+   * `port` is the embedded local Port: its clientId is a name the operator chose (or a random
+   * one), not a secret, so only its clientSecret is masked. @default false
+   */
+  embeddedPort?: boolean;
   /** Resync settings; resyncs run whenever there is a Port. */
   resync?: HostResyncOptions;
 }
@@ -144,7 +149,7 @@ export function createHost(options: HostOptions): Host {
       : undefined;
 
   if (options.port) {
-    options.redactor.add(options.port.clientId);
+    if (options.embeddedPort !== true) options.redactor.add(options.port.clientId);
     options.redactor.add(options.port.clientSecret);
   }
   const createIntegration = (integrationConfig: IntegrationConfig, document: HostConfig['document']) =>

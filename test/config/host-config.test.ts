@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MarinaError } from '../../src/errors.js';
-import { loadHostConfig, parseHostConfig } from '../../src/config/host-config.js';
+import { embeddedPortSettings, loadHostConfig, parseHostConfig, portConnection } from '../../src/config/host-config.js';
 import { readOceanEnv } from '../../src/config/ocean-env.js';
 import type { Problem } from '../../src/config/problems.js';
 
@@ -90,6 +90,29 @@ integrations:
     expect(config.integrations).toEqual([]);
     expect(config.port).toBeUndefined();
     expect(config.plugins.directories).toEqual(defaults.pluginDirectories);
+  });
+
+  it('port.embedded fixes the embedded Port\'s address and credentials; it does not mix with a Port organization', () => {
+    const config = parseHostConfig('port:\n  embedded: { port: 8010, clientId: local, clientSecret: "${LOCAL_SECRET}" }\n', file, { LOCAL_SECRET: 's3cret' }, defaults);
+    expect(config.port).toEqual({ embedded: { host: '127.0.0.1', port: 8010, clientId: 'local', clientSecret: 's3cret' } });
+    expect(embeddedPortSettings(config)).toEqual({ host: '127.0.0.1', port: 8010, clientId: 'local', clientSecret: 's3cret' });
+    expect(portConnection(config)).toBeUndefined();
+    // No port section: the embedded Port on a free port with random credentials.
+    expect(embeddedPortSettings(parseHostConfig('', file, {}, defaults))).toEqual({ host: '127.0.0.1', port: 0 });
+    const real = parseHostConfig('port: { clientId: id, clientSecret: secret }\n', file, {}, defaults);
+    expect(embeddedPortSettings(real)).toBeUndefined();
+    expect(portConnection(real)).toEqual({ baseUrl: 'https://api.getport.io', clientId: 'id', clientSecret: 'secret' });
+
+    const mixed = problemsOf(() => parseHostConfig('port:\n  clientId: id\n  embedded: { port: 8010 }\n', file, {}, defaults));
+    expect(mixed.problems).toEqual([
+      expect.objectContaining({ path: 'port.clientId', line: 2, message: expect.stringContaining('not allowed with port.embedded') }),
+    ]);
+    const half = problemsOf(() => parseHostConfig('port:\n  embedded: { clientId: local }\n', file, {}, defaults));
+    expect(half.problems).toEqual([expect.objectContaining({ path: 'port.embedded', message: 'must have property clientSecret when property clientId is present' })]);
+    const neither = problemsOf(() => parseHostConfig('port: { baseUrl: "https://api.us.getport.io" }\n', file, {}, defaults));
+    expect(neither.problems.map((problem) => problem.message)).toEqual(['missing required key "clientId"', 'missing required key "clientSecret"']);
+    const badPort = problemsOf(() => parseHostConfig('port: { embedded: { port: 70000, hots: x } }\n', file, {}, defaults));
+    expect(badPort.problems.map((problem) => problem.path).sort()).toEqual(['port.embedded.hots', 'port.embedded.port']);
   });
 
   it('lists every problem at once with file, YAML path, line and column', () => {

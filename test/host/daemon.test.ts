@@ -35,7 +35,7 @@ describe('startDaemon', () => {
     });
     expect(token.status).toBe(200);
     expect((await fetch(`${daemon.url}/health/ready`)).status).toBe(200);
-    expect(logs.lines().find((line) => line['msg'] === 'no Port credentials configured: running the embedded local Port')).toMatchObject({ url: port?.baseUrl });
+    expect(logs.lines().find((line) => String(line['msg']).startsWith('no Port organization configured: the embedded local Port runs at'))).toMatchObject({ url: port?.baseUrl, fixedCredentials: false });
     expect(await daemon.stop()).toEqual({ clean: true });
     await expect(fetch(`${port?.baseUrl}/v1/auth/access_token`, { method: 'POST' })).rejects.toThrow();
     // The generated credentials are secrets too.
@@ -52,6 +52,25 @@ describe('startDaemon', () => {
       await expect(
         startDaemon({ config, env: {}, version: '0.0.1', logDestination: { write: () => undefined }, importModule: (entry) => import(pathToFileURL(entry).href) }),
       ).rejects.toMatchObject({ code: 'HOST_LISTEN_FAILED', message: expect.stringContaining(`Cannot listen on 127.0.0.1:${config.server.port}: the address is already in use`) });
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses to start when the embedded Port\'s fixed port is taken, naming the setting', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as AddressInfo).port;
+    const config = configWithout(`port: { embedded: { port: ${taken} } }\n`);
+    const logs = createCapture();
+    try {
+      await expect(
+        startDaemon({ config, env: {}, version: '0.0.1', logDestination: { write: logs.write }, importModule: (entry) => import(pathToFileURL(entry).href) }),
+      ).rejects.toMatchObject({
+        code: 'HOST_LISTEN_FAILED',
+        message: `The embedded Port cannot listen on 127.0.0.1:${taken}: the address is already in use (set port.embedded.port in ${config.source})`,
+      });
+      expect(logs.lines().at(-1)).toMatchObject({ level: 60, code: 'HOST_LISTEN_FAILED' });
     } finally {
       blocker.close();
     }

@@ -18,6 +18,8 @@ import { countEntities, recordKey } from '../state.js';
  *   GET    /_emulator/faults                      the fault rules in force
  *   PUT    /_emulator/faults                      replaces them: body `{ "rules": [FaultRule, ...] }`
  *   POST   /_emulator/tokens/expire               expires every issued token (tests the 401 → refresh path)
+ *   GET    /_emulator/integrations                every integration as stored: its `config` is the mapping (port-app-config) it resyncs with
+ *   GET    /_emulator/integrations/:id            one of them
  *   POST   /_emulator/integrations/:id/resync-request   raises a resync request, as a user clicking "resync"
  *   GET    /_emulator/integrations/:id/records/:channel  ingested logs | metrics | heartbeat | examples
  *   POST   /_emulator/reset                       deletes everything stored
@@ -69,6 +71,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext):
   app.post('/_emulator/tokens/expire', async () => {
     ctx.tokens.expireAll();
     return { ok: true };
+  });
+
+  app.get('/_emulator/integrations', async () => ({ ok: true, integrations: [...state().integrations.values()] }));
+  app.get<{ Params: { id: string } }>('/_emulator/integrations/:id', async (request) => {
+    const integration = state().integrations.get(request.params.id);
+    if (integration === undefined) throw notFound(`integration "${request.params.id}" does not exist`);
+    return { ok: true, integration };
   });
 
   app.post<{ Params: { id: string } }>('/_emulator/integrations/:id/resync-request', async (request) => {
