@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
 import { upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
-import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
+import { defineLiveEventProcessor, isLiveEventProcessor, isRetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
 import { applyLiveResults, type AppliedResults, type BlockResult } from './apply-results.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { DeadLetter, LiveEventStore, StoredEvent } from './live-event-store.js';
@@ -136,6 +136,23 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   return untilAborted(new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), signal);
 }
 
+/**
+ * A processor the host may serve: a `defineLiveEventProcessor` result from any SDK copy (its
+ * brand), or a plain object that passes the same checks.
+ * @throws MarinaError `LIVE_PROCESSOR_FAILED` naming the processor and what is wrong with it.
+ */
+function checkedProcessor(processor: unknown, index: number, identifier: string): LiveEventProcessor {
+  if (isLiveEventProcessor(processor)) return processor;
+  try {
+    return defineLiveEventProcessor(processor as LiveEventProcessor);
+  } catch (error) {
+    const name = typeof (processor as { name?: unknown } | null)?.name === 'string' ? ` ("${(processor as { name: string }).name}")` : '';
+    throw new MarinaError('LIVE_PROCESSOR_FAILED', `Live-event processor ${index}${name} of integration "${identifier}" is invalid: ${(error as Error).message}`, {
+      details: { integration: identifier, processor: index },
+    });
+  }
+}
+
 /** Carries the processor whose `handle` failed, so its own retry policy applies. */
 class HandleFailure extends Error {
   constructor(
@@ -168,7 +185,8 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     return coalescer;
   };
 
-  const setProcessors = (list: readonly LiveEventProcessor[], identity?: IntegrationIdentity): void => {
+  const setProcessors = (declared: readonly LiveEventProcessor[], identity?: IntegrationIdentity): void => {
+    const list = declared.map((processor, index) => checkedProcessor(processor, index, identifier));
     const names = new Set<string>();
     for (const processor of list) {
       if (names.has(processor.name)) {
@@ -244,11 +262,11 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     if (error instanceof HandleFailure) {
       const original = error.original;
       if (isMarinaError(original, 'LIVE_EVENT_TIMEOUT')) return true;
-      return error.processor.isRetryable ? error.processor.isRetryable(original) : original instanceof RetryableError;
+      return error.processor.isRetryable ? error.processor.isRetryable(original) : isRetryableError(original);
     }
     // Port or mapping trouble: Port's client says whether it is transient.
     if (isMarinaError(error)) return error.retryable;
-    return fallback.isRetryable ? fallback.isRetryable(error) : error instanceof RetryableError;
+    return fallback.isRetryable ? fallback.isRetryable(error) : isRetryableError(error);
   };
 
   const process = async (event: StoredEvent): Promise<void> => {

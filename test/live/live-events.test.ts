@@ -149,6 +149,21 @@ describe('processor results', () => {
   });
 });
 
+describe('processor declarations', () => {
+  test('plain-object processors (no SDK brand) are checked as defineLiveEventProcessor checks them', async () => {
+    server = await startLiveServer(port);
+    const plain = { name: 'plain', path: '/items', kinds: () => ['item'], resourceKey: (event: LiveEvent) => bodyOf(event).id, handle: async (event: LiveEvent) => ({ updated: [bodyOf(event)], deleted: [] }) };
+    const live = server.add('plain', { processors: [plain] });
+    expect((await post(hook('plain'), { id: 'plain-1', seq: 1 })).status).toBe(202);
+    await live.drain();
+    expect(entity('plain-1')?.properties).toMatchObject({ seq: 1 });
+    const { handle: _handle, ...withoutHandle } = plain;
+    expect(() => server.add('broken', { processors: [withoutHandle as never] })).toThrow(
+      expect.objectContaining({ code: 'LIVE_PROCESSOR_FAILED', message: 'Live-event processor 0 ("plain") of integration "broken" is invalid: Expected `handle` to be a function, got `undefined` (undefined)' }),
+    );
+  });
+});
+
 describe('ordering and isolation', () => {
   test('events of one resource run one at a time in arrival order; other resources run meanwhile', async () => {
     server = await startLiveServer(port);
