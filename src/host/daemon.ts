@@ -76,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: true });
   const host = createHost({
     config,
     logger,

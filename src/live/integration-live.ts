@@ -54,6 +54,11 @@ export interface LiveQueueStats {
   deadLetters: number;
 }
 
+export interface RecentDeadLetters {
+  count: number;
+  latest?: DeadLetterView;
+}
+
 export interface DeadLetterView {
   id: string;
   path: string;
@@ -86,6 +91,8 @@ export interface IntegrationLive {
   replay(id: string): Promise<boolean>;
   discard(id: string): Promise<boolean>;
   deadLetters(): DeadLetterView[];
+  /** Dead letters still in the list that failed at or after `since` (epoch ms), and the latest of them. */
+  recentDeadLetters(since: number): RecentDeadLetters;
   stats(): LiveQueueStats;
   /** Resolves when the queue is empty and nothing runs. */
   drain(): Promise<void>;
@@ -284,9 +291,11 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       return found;
     };
     let chosen = resolve();
-    const deadLetter = async (reason: string, attempts: number): Promise<void> => {
+    const deadLetter = async (reason: string, attempts: number, error?: unknown): Promise<void> => {
       counters.deadLettered++;
-      log.warn({ attempts, reason }, 'Live event failed; moved to the dead-letter list');
+      // An error line: the event is lost until someone replays it. With the failure itself, so
+      // a processor's exception keeps its stack (the plugin's file and line).
+      log.error({ attempts, reason, ...(error === undefined ? {} : { err: error }) }, 'Live event failed; moved to the dead-letter list');
       await store.deadLetter(event, reason, attempts).catch((error: unknown) => log.error({ err: describeError(error) }, 'Could not record the dead letter; the event stays queued for the next start'));
       options.onSettled?.(event, { status: 'dead-lettered', attempts, reason });
     };
@@ -331,8 +340,9 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
           return;
         }
         const failingPolicy = error instanceof HandleFailure ? resolveRetryPolicy(error.processor.retry) : policy;
-        const reason = describeError(error instanceof HandleFailure ? error.original : error);
-        if (!isRetryable(error, lead) || tries >= failingPolicy.attempts) return deadLetter(reason, tries);
+        const failure = error instanceof HandleFailure ? error.original : error;
+        const reason = describeError(failure);
+        if (!isRetryable(error, lead) || tries >= failingPolicy.attempts) return deadLetter(reason, tries, failure);
         const delay = retryDelayMs(failingPolicy, tries);
         counters.retries++;
         log.info({ attempt: tries, of: failingPolicy.attempts, delayMs: delay, reason }, 'Live event attempt failed; retrying');
@@ -379,6 +389,14 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     },
     discard: (id) => store.discard(identifier, id),
     deadLetters: () => store.deadLetters(identifier).map(deadLetterView),
+    recentDeadLetters(since) {
+      // The list is in the order the events failed: count back from the newest.
+      const letters = store.deadLetters(identifier);
+      let count = 0;
+      for (let index = letters.length - 1; index >= 0 && letters[index]!.at.getTime() >= since; index--) count++;
+      const newest = letters[letters.length - 1];
+      return count === 0 || newest === undefined ? { count } : { count, latest: deadLetterView(newest) };
+    },
     stats: () => ({ queued: queue.waiting, running: queue.running, ...counters, deadLetters: store.deadLetters(identifier).length }),
     drain: () => queue.onIdle(),
     async close() {

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { serializeError } from './describe-error.js';
 import type { SecretRedactor } from './secret-redactor.js';
 
 export type { Logger } from 'pino';
@@ -23,7 +24,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { name: 'marina' },
       hooks: { streamWrite: (line) => options.redactor.redact(line) },
-      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+      serializers: { err: (value: unknown) => serializeError(value), error: (value: unknown) => serializeError(value) },
     },
     // Synchronous stdout: lines stay in order and none is lost when the process exits or
     // crashes right after writing (the asynchronous mode reordered lines around flush()).

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
+import { serializeError } from '../observability/describe-error.js';
 import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
 import {
   createIngestionSession,
@@ -183,7 +184,8 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
             const entry = noteError(error, { kind: resource.kind, resourceIndex });
             block.error = { code: entry.code, message: entry.message };
             session.recordKindError(blockKey(resource, resourceIndex), error);
-            logger.error({ kind: resource.kind, resourceIndex, code: entry.code, err: entry.message }, 'kind failed; stale entities will not be deleted this resync');
+            // The error itself, not its text: the line keeps the plugin's stack (file and line).
+            logger.error({ kind: resource.kind, resourceIndex, code: entry.code, err: serializeError(error, redact) }, 'kind failed; stale entities will not be deleted this resync');
           }
         }
         progress.setState('reconciling');
@@ -200,7 +202,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         } else {
           status = 'failed';
           const entry = noteError(error);
-          logger.error({ code: entry.code, err: entry.message }, 'resync failed');
+          logger.error({ code: entry.code, err: serializeError(error, redact) }, 'resync failed');
         }
       }
       for (const block of progress.snapshot().kinds) {
@@ -213,6 +215,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       await reportState(status, startedAt, logger, AbortSignal.timeout(FINAL_STATE_TIMEOUT_MS));
       metrics?.running.set({ integration: id }, 0);
       metrics?.runs.inc({ integration: id, status });
+      if (status === 'completed') metrics?.lastSuccess.set({ integration: id }, Date.parse(snapshot.endedAt ?? new Date().toISOString()) / 1000);
       metrics?.duration.observe({ integration: id, status }, snapshot.elapsedMs / 1000);
       logger.info({ status, elapsedMs: snapshot.elapsedMs, ...snapshot.totals }, `resync ${status}`);
       return {
