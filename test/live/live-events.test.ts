@@ -240,10 +240,14 @@ describe('retries, dead letters and replay', () => {
     expect(failures.get('r-fatal')).toBe(1);
     const letters = live.deadLetters().sort((a, b) => a.resourceKey.localeCompare(b.resourceKey));
     expect(letters.map((letter) => [letter.resourceKey, letter.attempts, letter.reason])).toEqual([
-      ['r-broken', 3, 'upstream keeps failing'],
+      ['r-broken', 3, 'RetryableError: upstream keeps failing'],
       ['r-fatal', 1, 'payload refers to a deleted project'],
     ]);
     expect(live.stats()).toMatchObject({ handled: 1, retries: 4, deadLettered: 2, deadLetters: 2 });
+    // What makes an integration "dead-lettering": dead letters since a moment, and the latest.
+    const newest = letters.reduce((a, b) => (a.failedAt >= b.failedAt ? a : b));
+    expect(live.recentDeadLetters(0)).toEqual({ count: 2, latest: newest });
+    expect(live.recentDeadLetters(Date.parse(newest.failedAt) + 1)).toEqual({ count: 0 });
 
     broken = false;
     expect(await live.replay(letters[0]!.id)).toBe(true);
