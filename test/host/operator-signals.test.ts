@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { post } from '../live/support/live-fixture.js';
+import { duplicateKeys } from '../support/json-keys.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
@@ -142,4 +143,8 @@ integrations:
 
   expect(running.output()).not.toContain(SECRET);
   expect(running.output()).not.toContain('[object Object]');
+  // Child loggers are bound once: no line (provisioning, resyncs, live events) repeats a key.
+  const jsonLines = running.output().split('\n').filter((line) => line.startsWith('{'));
+  expect(jsonLines.length).toBeGreaterThan(20);
+  expect(jsonLines.filter((line) => duplicateKeys(line).length > 0)).toEqual([]);
 });
