@@ -109,7 +109,9 @@ export function createHost(options: HostOptions): Host {
   const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options), env: options.env }) : undefined;
   const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', config.resync.pageTimeoutSeconds) * 1000;
   const resyncWiring: ResyncWiring | undefined =
-    hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
+    hub && options.port
+      ? { hub, port: options.port, pageTimeoutMs, progressLogMs: config.resync.progressLogSeconds * 1000, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) }
+      : undefined;
 
   // Live events write through the organization's client the resyncs use, so one budget sees both.
   const liveClient = hub && options.port ? hub.portClient(options.port) : undefined;

@@ -17,6 +17,7 @@ import {
 import type { IntegrationInstance, ResyncHandler } from '../sdk/index.js';
 import { fetchMapping, type MappingSourceConfig } from './mapping-source.js';
 import { streamPages } from './page-stream.js';
+import { startProgressLog, type ProgressLog } from './progress-log.js';
 import type { ResyncMetrics } from './resync-metrics.js';
 import { createResyncProgress, type KindCounts, type KindProgress, type ProgressSnapshot, type ResyncProgress } from './resync-progress.js';
 
@@ -32,6 +33,8 @@ export interface ResyncRunnerOptions {
   logger: Logger;
   /** A plugin that produces no page for this long fails its kind. @default 300000 (5 min) */
   pageTimeoutMs?: number;
+  /** A progress line per running kind this often (see progress-log.ts). @default 30000 */
+  progressLogMs?: number;
   /** Pages fetched ahead of the one being mapped. @default 1 */
   readAhead?: number;
   /**
@@ -78,6 +81,7 @@ export interface ResyncRunner {
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 300_000;
+const DEFAULT_PROGRESS_LOG_MS = 30_000;
 /** How long the final state report may retry before the run ends without it. */
 const FINAL_STATE_TIMEOUT_MS = 5_000;
 /** At most this many item errors of one page are logged. */
@@ -95,6 +99,7 @@ const LOGGED_ITEM_ERRORS = 3;
 export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
   const { integration, client, engine, metrics } = options;
   const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
+  const progressLogMs = options.progressLogMs ?? DEFAULT_PROGRESS_LOG_MS;
   const readAhead = options.readAhead ?? 1;
   const loadDepth = options.loadDepth ?? 2;
   if (!Number.isSafeInteger(loadDepth) || loadDepth < 1) throw new RangeError(`loadDepth must be a positive integer, got ${String(options.loadDepth)}`);
@@ -147,11 +152,13 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
 
       await reportState('running', startedAt, logger, signal);
       let session: IngestionSession | undefined;
+      let progressLog: ProgressLog | undefined;
       try {
         signal.throwIfAborted();
         const mapping = await fetchMapping(options.mapping, { client, integration, signal });
         progress.setKinds(mapping.resources.map((resource, resourceIndex) => ({ kind: resource.kind, resourceIndex })));
         logger.info({ kinds: mapping.resources.map((resource) => resource.kind) }, 'resync started');
+        progressLog = startProgressLog({ progress, logger, intervalMs: progressLogMs });
         session = createIngestionSession({
           client,
           integration,
@@ -205,6 +212,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
           logger.error({ code: entry.code, err: serializeError(error, redact) }, 'resync failed');
         }
       }
+      progressLog?.stop();
       for (const block of progress.snapshot().kinds) {
         if (status === 'aborted' && (block.state === 'running' || block.state === 'pending')) progress.kind(block.resourceIndex).state = 'aborted';
       }

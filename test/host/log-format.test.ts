@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { createLogger, resolveLogFormat } from '../../src/observability/logger.js';
 import { createSecretRedactor, REDACTED } from '../../src/observability/secret-redactor.js';
 import { createCapture, fixturePlugins, repoRoot } from './host-test-support.js';
@@ -50,7 +51,7 @@ function onTerminal(args: string[], cwd: string, env: Record<string, string>): P
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
     // Colours and the sail table's cursor moves are terminal escapes; the text is what matters.
-    child.on('exit', () => resolve(output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')));
+    child.on('exit', () => resolve(stripVTControlCharacters(output).replace(/\r/g, '')));
   });
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { post } from '../live/support/live-fixture.js';
+import { eventually } from '../support/eventually.js';
 import { duplicateKeys } from '../support/json-keys.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
@@ -56,6 +57,11 @@ test('a failing resync reads degraded with its cause chain and the plugin stack;
   const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/items`;
   const mappingFile = path.join(dir, 'mapping.yml');
   writeFileSync(mappingFile, mapping(['item', 'crash']));
+  // A resync that runs until the gate file goes: its progress lines come at the configured cadence.
+  const slowMapping = path.join(dir, 'slow.yml');
+  writeFileSync(slowMapping, mapping(['slow']));
+  const gate = path.join(dir, 'gate');
+  writeFileSync(gate, '');
   const file = path.join(dir, 'marina.yaml');
   writeFileSync(
     file,
@@ -70,6 +76,11 @@ integrations:
   - identifier: dead
     type: troubled
     eventListener: { type: WEBHOOKS_ONLY }
+  - identifier: slowpoke
+    type: troubled
+    mapping: { file: ${JSON.stringify(slowMapping)} }
+    config: { gateFile: ${JSON.stringify(gate)} }
+resync: { progressLogSeconds: 0.2 }
 `,
   );
   daemon = await startDaemon(file);
@@ -129,6 +140,13 @@ integrations:
   // Discarding the dead letter is the operator's acknowledgement.
   expect((await fetch(`${running.url}/api/integrations/dead/live/dead-letters/${String(accepted.body['eventId'])}`, { method: 'DELETE' })).status).toBeLessThan(300);
   expect((await running.get('/api/integrations/dead')).status).toBe('running');
+
+  // The slow resync has logged its progress while it ran.
+  const progress = () => running.logLines().filter((line) => line['integration'] === 'slowpoke' && String(line['msg']).startsWith('resync progress'));
+  await eventually(() => progress().length >= 2, 'two progress lines of the slow resync', 15_000);
+  expect(progress()[0]).toMatchObject({ level: 30, kind: 'slow', records: expect.any(Number), upserted: expect.any(Number), recordsPerSecond: expect.any(Number) });
+  rmSync(gate);
+  await running.waitFor('/api/integrations/slowpoke', (body) => body.resync?.lastRun?.status === 'completed', 'the slow resync to complete');
 
   // Fixed: the next resync completes and the integration reads running again.
   apiBroken = false;
