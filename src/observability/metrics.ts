@@ -9,10 +9,10 @@ export type IntegrationStatusName = (typeof INTEGRATION_STATUSES)[number];
 
 /**
  * The host's metrics. One registry per host (never prom-client's global one), so two hosts in
- * one process (tests) do not share series. Marina's series carry the `integration` label (apart
- * from those of what all integrations share); later parts of Marina register their own metrics
- * on `registry` the same way. With `processMetrics`, prom-client's default process and Node.js
- * series (CPU, memory, event-loop lag, GC; `process_*`, `nodejs_*`) are on it too.
+ * one process (tests) do not share series. Every `marina_*` series carries the `integration`
+ * label; later parts of Marina register their own metrics on `registry` the same way. With
+ * `processMetrics`, prom-client's default process and Node.js series (CPU, memory, event-loop
+ * lag, GC; `process_*`, `nodejs_*`, without that label) are on it too.
  */
 export interface HostMetrics {
   registry: Registry;
