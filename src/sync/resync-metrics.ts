@@ -14,6 +14,8 @@ export interface ResyncMetrics {
   running: Gauge<'integration'>;
   /** `marina_mapping_misconfigurations_total`, shared with live events. */
   misconfigurations: Counter<'integration' | 'kind' | 'severity'>;
+  /** When the integration's last resync completed (unix seconds); absent until one has. */
+  lastSuccess: Gauge<'integration'>;
   /** Adds `delta` of one count of one kind. */
   add(integration: string, kind: string, outcome: keyof KindCounts, delta: number): void;
 }
@@ -46,12 +48,19 @@ export function createResyncMetrics(registry: Registry): ResyncMetrics {
     labelNames: ['integration'] as const,
     registers: [registry],
   });
+  const lastSuccess = new Gauge({
+    name: 'marina_resync_last_success_timestamp_seconds',
+    help: 'When the last resync of each integration completed, in unix seconds (alert on time() minus this)',
+    labelNames: ['integration'] as const,
+    registers: [registry],
+  });
   return {
     entities,
     runs,
     duration,
     running,
     misconfigurations: misconfigurationCounter(registry),
+    lastSuccess,
     add(integration, kind, outcome, delta) {
       if (delta > 0) entities.inc({ integration, kind, outcome }, delta);
     },
