@@ -167,6 +167,13 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
     });
   }
 
+  // Echoes what it received, as one record: method, query, headers and body.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/echo',
+    handler: async (request) => [{ id: 'echo', method: request.method, query: request.query, headers: request.headers, body: request.body ?? null }],
+  });
+
   // The dynamic-endpoints example: teams, then each team's members.
   app.get('/api/v1/teams', async () => ({ teams: TEAMS }));
   app.get('/api/v1/teams/:teamId/members', async (request, reply) => {
