@@ -76,6 +76,7 @@ async function* discoverValues(source: PathParameterSource, endpoint: string, co
       return records;
     },
     signal: context.signal,
+    onRepeatedPage: (message) => context.logger.warn({ parameter: source.name }, message),
   });
   let failures = 0;
   for await (const records of pages) {

@@ -15,6 +15,13 @@ export interface PaginationRun {
   /** The records of one response (the selector's `data_path`). */
   extract(response: ApiResponse): Promise<RawRecord[]>;
   signal: AbortSignal;
+  /** Told when offset or page pagination stops because a page repeats the previous one. */
+  onRepeatedPage?(message: string): void;
+}
+
+/** A cheap identity of a page: its size and its first and last records. */
+function pageSignature(records: RawRecord[]): string {
+  return `${records.length}:${JSON.stringify(records[0])}:${JSON.stringify(records[records.length - 1])}`;
 }
 
 /**
@@ -77,12 +84,20 @@ function pageHasNext(body: unknown): boolean | undefined {
 /** Offset (`step` = page size, from 0) and page (`step` = 1, from `startPage`) pagination. */
 async function* numbered(run: PaginationRun, start: number, step: number, fieldsSay: (body: unknown) => boolean | undefined): AsyncGenerator<RawRecord[]> {
   const { settings } = run;
+  let previous: string | undefined;
   for (let position = start; ; position += step) {
     const request = { ...run.request, query: { ...run.request.query, [settings.paginationParam]: position, [settings.sizeParam]: settings.pageSize } };
     const response = await run.api.request(request, run.signal);
     const records = await run.extract(response);
-    if (records.length > 0) yield records;
     if (records.length === 0) return;
+    // An endpoint that ignores the pagination parameters answers the same page again and again.
+    const signature = pageSignature(records);
+    if (signature === previous) {
+      run.onRepeatedPage?.(`${run.request.method} ${describeUrl(response.url)} answered the same page for ${settings.paginationParam}=${position} as for the previous one: it may not support ${settings.paginationParam}; stopping`);
+      return;
+    }
+    previous = signature;
+    yield records;
     const more = configuredHasMore(settings, response.body) ?? fieldsSay(response.body) ?? records.length >= settings.pageSize;
     if (!more) return;
   }

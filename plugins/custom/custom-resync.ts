@@ -67,6 +67,7 @@ async function* endpointPages(endpoint: ResolvedEndpoint, context: BlockContext)
     request: withBody({ method: selector.method, url: joinUrl(context.settings.baseUrl, endpoint.path), query: selector.query, headers: selector.headers }, selector.body),
     extract: (response) => recordsOf(response, selector.dataPath, `${context.block} selector`, endpoint.values, context.onObject),
     signal: context.signal,
+    onRepeatedPage: (message) => context.logger.warn(message),
   });
   try {
     yield* pages;

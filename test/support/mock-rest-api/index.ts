@@ -62,6 +62,16 @@ export interface MockRestApiOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
+/** Holds requests to a path until released: for tests of concurrency limits. */
+export interface MockGate {
+  /** Requests waiting at the gate now. */
+  readonly waiting: number;
+  /** The most requests that were waiting at once. */
+  readonly peak: number;
+  /** Lets every waiting and later request through. */
+  open(): void;
+}
+
 export interface MockRestApi {
   url: string;
   app: FastifyInstance;
@@ -71,6 +81,8 @@ export interface MockRestApi {
   count(prefix: string): number;
   /** Fails the next requests to a path. */
   inject(fault: MockFault): void;
+  /** Holds requests whose path starts with `prefix` until the gate opens. */
+  hold(prefix: string): MockGate;
   /** Every token issued so far stops working (the next request gets 401). */
   revokeTokens(): void;
   /** Token requests received by the custom auth route. */
@@ -88,6 +100,7 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
   const tokens = new Map<string, number>(); // token -> expiry (ms)
   let tokenRequests = 0;
   let tokenSerial = 0;
+  const gates: { prefix: string; waiting: number; peak: number; opened: boolean; wake: (() => void)[] }[] = [];
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -105,6 +118,14 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
         .send(fault.body ?? { error: `injected ${fault.status}` });
     }
     return undefined;
+  });
+  app.addHook('onRequest', async (request) => {
+    const gate = gates.find((candidate) => !candidate.opened && request.url.startsWith(candidate.prefix));
+    if (gate === undefined) return;
+    gate.waiting++;
+    gate.peak = Math.max(gate.peak, gate.waiting);
+    await new Promise<void>((resolve) => gate.wake.push(resolve));
+    gate.waiting--;
   });
   app.addHook('preHandler', async (request) => {
     requests.push({ method: request.method, path: request.url.split('?')[0]!, query: request.query as LoggedRequest['query'], headers: request.headers, body: request.body });
@@ -168,11 +189,15 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
   }
 
   // Echoes what it received, as one record: method, query, headers and body.
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    url: '/echo',
-    handler: async (request) => [{ id: 'echo', method: request.method, query: request.query, headers: request.headers, body: request.body ?? null }],
-  });
+  for (const url of ['/echo', '/echo/*']) {
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      handler: async (request) => [{ id: 'echo', method: request.method, path: request.url.split('?')[0], query: request.query, headers: request.headers, body: request.body ?? null }],
+    });
+  }
+  // Identifiers that need encoding in a path.
+  app.get('/odd-ids', async () => [{ id: 'a b/c' }, { id: 'x?y#z' }]);
 
   // The dynamic-endpoints example: teams, then each team's members.
   app.get('/api/v1/teams', async () => ({ teams: TEAMS }));
@@ -194,6 +219,22 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
     requests,
     count: (prefix) => [...counts.entries()].filter(([path]) => path.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0),
     inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
+    hold: (prefix) => {
+      const gate = { prefix, waiting: 0, peak: 0, opened: false, wake: [] as (() => void)[] };
+      gates.push(gate);
+      return {
+        get waiting() {
+          return gate.waiting;
+        },
+        get peak() {
+          return gate.peak;
+        },
+        open() {
+          gate.opened = true;
+          for (const wake of gate.wake.splice(0)) wake();
+        },
+      };
+    },
     revokeTokens: () => tokens.clear(),
     get tokenRequests() {
       return tokenRequests;
