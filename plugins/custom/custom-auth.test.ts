@@ -130,7 +130,7 @@ describe('custom plugin: authentication', () => {
       const settings = resolveCustomSettings(validatedConfig({ baseUrl: server.url, ...customAuth(extra) }));
       const logger = createRecordingLogger();
       const signal = new AbortController().signal;
-      const transport = createHttpTransport({ http: createHttpClient({ env: {}, signal, logger }), settings, logger });
+      const transport = createHttpTransport({ http: createHttpClient({ env: {}, signal, logger }), settings, logger, signal });
       return createAuthenticator({ settings, transport, logger, signal, now: () => clock });
     };
     const request = { method: 'GET' as const, url: `${server.url}/none/items`, query: {}, headers: {} };

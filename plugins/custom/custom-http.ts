@@ -33,7 +33,15 @@ export function rateLimitResetDelay(headers: Record<string, string | string[] | 
   return Math.min(Math.max(delay, 0), MAX_RATE_LIMIT_WAIT_MS);
 }
 
-export function createHttpTransport(options: { http: Got; settings: CustomSettings; logger: PluginLogger }): HttpTransport {
+export interface HttpTransportOptions {
+  http: Got;
+  settings: CustomSettings;
+  logger: PluginLogger;
+  /** The integration's lifetime. A request's own signal replaces the client's, so both are joined. */
+  signal: AbortSignal;
+}
+
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const { settings } = options;
   const parentDelay = (options.http.defaults.options.retry as Partial<RetryObject> & { calculateDelay?: (retry: RetryObject) => number }).calculateDelay;
   const client = options.http.extend({
@@ -49,14 +57,17 @@ export function createHttpTransport(options: { http: Got; settings: CustomSettin
         const computed = parentDelay ? parentDelay(retry) : retry.computedValue;
         const response = retry.error.response;
         if (computed === 0 || response?.statusCode !== 429 || retry.retryAfter !== undefined) return computed;
-        return rateLimitResetDelay(response.headers) ?? computed;
+        const reset = rateLimitResetDelay(response.headers);
+        // 0 would tell got not to retry at all.
+        return reset === undefined ? computed : Math.max(reset, 1);
       },
     },
   });
   if (!settings.verifySsl) options.logger.warn({ baseUrl: describeUrl(settings.baseUrl) }, 'verifySsl is false: TLS certificates of the API are not checked');
   const queue = new PQueue({ concurrency: settings.maxConcurrentRequests });
 
-  const send = async (request: ApiRequest, signal: AbortSignal): Promise<ApiResponse & { text: string }> => {
+  const send = async (request: ApiRequest, requestSignal: AbortSignal): Promise<ApiResponse & { text: string }> => {
+    const signal = requestSignal === options.signal ? requestSignal : AbortSignal.any([requestSignal, options.signal]);
     const url = withQuery(request.url, request.query, settings.baseQuery as QueryPairs);
     const init: OptionsInit = {
       method: request.method,

@@ -11,7 +11,7 @@ afterAll(async () => {
   await mock.close();
 });
 beforeEach(() => {
-  mock.requests.length = 0;
+  mock.reset();
 });
 
 const plugin = async (config: Record<string, unknown> = {}) => (await setUpCustom({ baseUrl: mock.url, ...config })).instance;

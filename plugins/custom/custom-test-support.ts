@@ -40,7 +40,7 @@ export interface SetUpCustom {
  * Sets the custom plugin up the way the host does: config through the host's validator, the
  * host's real HTTP client (retries, Retry-After), fast retries so error tests stay short.
  */
-export async function setUpCustom(config: Record<string, unknown>, options: { retries?: number } = {}): Promise<SetUpCustom> {
+export async function setUpCustom(config: Record<string, unknown>, options: { retries?: number; backoffBaseMs?: number; env?: Record<string, string> } = {}): Promise<SetUpCustom> {
   const logger = createRecordingLogger();
   const controller = new AbortController();
   const context: IntegrationContext = {
@@ -48,7 +48,7 @@ export async function setUpCustom(config: Record<string, unknown>, options: { re
     type: 'custom',
     config: validatedConfig(config),
     logger,
-    http: createHttpClient({ env: {}, signal: controller.signal, logger, retries: options.retries ?? 2, backoffBaseMs: 10 }),
+    http: createHttpClient({ env: options.env ?? {}, signal: controller.signal, logger, retries: options.retries ?? 2, backoffBaseMs: options.backoffBaseMs ?? 10 }),
     signal: controller.signal,
     cache: createMapCache(),
   };

@@ -23,7 +23,7 @@ export default defineIntegration({
     if (settings.deprecatedNames.length > 0) {
       logger.warn({ settings: settings.deprecatedNames }, 'older Ocean Custom setting names are in use: paginationParam and sizeParam replace them');
     }
-    const transport = createHttpTransport({ http, settings, logger });
+    const transport = createHttpTransport({ http, settings, logger, signal });
     const authenticator = await createAuthenticator({ settings, transport, logger, signal });
     const api = createCustomApi(transport, authenticator);
     const live = settings.webhook ? [await createWebhookProcessor(settings.webhook, logger)] : [];

@@ -81,6 +81,8 @@ export interface MockRestApi {
   count(prefix: string): number;
   /** Fails the next requests to a path. */
   inject(fault: MockFault): void;
+  /** Forgets injected faults not used up yet, and opens every gate. */
+  reset(): void;
   /** Holds requests whose path starts with `prefix` until the gate opens. */
   hold(prefix: string): MockGate;
   /** Every token issued so far stops working (the next request gets 401). */
@@ -196,6 +198,7 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
       handler: async (request) => [{ id: 'echo', method: request.method, path: request.url.split('?')[0], query: request.query, headers: request.headers, body: request.body ?? null }],
     });
   }
+  app.get('/plain-text', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('hello, world'));
   // Identifiers that need encoding in a path.
   app.get('/odd-ids', async () => [{ id: 'a b/c' }, { id: 'x?y#z' }]);
 
@@ -219,6 +222,14 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
     requests,
     count: (prefix) => [...counts.entries()].filter(([path]) => path.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0),
     inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
+    reset: () => {
+      faults.length = 0;
+      for (const gate of gates.splice(0)) {
+        gate.opened = true;
+        for (const wake of gate.wake.splice(0)) wake();
+      }
+      requests.length = 0;
+    },
     hold: (prefix) => {
       const gate = { prefix, waiting: 0, peak: 0, opened: false, wake: [] as (() => void)[] };
       gates.push(gate);
