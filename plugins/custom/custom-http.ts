@@ -83,7 +83,12 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     }
     let response: Response<string>;
     try {
-      response = (await queue.add(() => client(url, init) as Promise<Response<string>>, { signal, throwOnTimeout: true })) as Response<string>;
+      // The signal goes to got only: p-queue's own `signal` option leaves a listener on the
+      // signal per task, which keeps every response alive until the signal's owner is gone.
+      response = (await queue.add(() => {
+        signal.throwIfAborted();
+        return client(url, init) as Promise<Response<string>>;
+      })) as Response<string>;
     } catch (error) {
       if (signal.aborted) throw signal.reason ?? error;
       const code = (error as { code?: string }).code;

@@ -77,11 +77,11 @@ export interface MockRestApi {
   app: FastifyInstance;
   /** The latest requests, oldest first. */
   readonly requests: LoggedRequest[];
-  /** Requests whose path starts with `prefix`, since the start (not capped). */
+  /** Requests whose path starts with `prefix`, since the start or the last `reset` (not capped). */
   count(prefix: string): number;
   /** Fails the next requests to a path. */
   inject(fault: MockFault): void;
-  /** Forgets injected faults not used up yet, and opens every gate. */
+  /** Forgets injected faults not used up yet, the request log and counts, and opens every gate. */
   reset(): void;
   /** Holds requests whose path starts with `prefix` until the gate opens. */
   hold(prefix: string): MockGate;
@@ -229,6 +229,7 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
         for (const wake of gate.wake.splice(0)) wake();
       }
       requests.length = 0;
+      counts.clear();
     },
     hold: (prefix) => {
       const gate = { prefix, waiting: 0, peak: 0, opened: false, wake: [] as (() => void)[] };
