@@ -9,7 +9,7 @@ import {
 } from '../../src/sdk/index.js';
 import type { WebhookSettings } from './custom-config.js';
 import { isObject } from './custom-dot-path.js';
-import { compileJq, evaluateAll, evaluateFirstSync, prepareSync, type JqExpression } from './custom-jq.js';
+import { compileJq, evaluateAll, evaluateFirstSync, prepareSync } from './custom-jq.js';
 
 /**
  * Ocean Custom has no live events; this is Marina's generic webhook processor for it. Every

@@ -56,7 +56,7 @@ export async function setUpCustom(config: Record<string, unknown>, options: { re
 }
 
 /** A resync request for `kind` with the selector fields of a resource block. */
-export function resyncRequest(kind: string, selector: Record<string, unknown> = {}, signal = new AbortController().signal, resourceIndex = 0): ResyncRequest {
+export function resyncRequest(kind: string, selector: Record<string, unknown> = {}, signal: AbortSignal = new AbortController().signal, resourceIndex = 0): ResyncRequest {
   const fullSelector = { query: 'true', ...selector };
   return { kind, selector: fullSelector, resourceIndex, resource: { kind, selector: fullSelector }, signal };
 }

@@ -93,7 +93,9 @@ export interface MockRestApi {
 }
 
 export async function startMockRestApi(options: MockRestApiOptions = {}): Promise<MockRestApi> {
-  const app = Fastify(options.tls ? { https: options.tls, logger: false } : { logger: false });
+  // fastify types an HTTPS server apart; the routes here use only what both kinds share.
+  const createServer = Fastify as unknown as (serverOptions: Record<string, unknown>) => FastifyInstance;
+  const app = createServer(options.tls ? { https: options.tls, logger: false } : { logger: false });
   const auth = options.auth ?? { type: 'none' };
   const requests: LoggedRequest[] = [];
   const counts = new Map<string, number>();
