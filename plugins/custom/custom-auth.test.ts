@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createHttpClient } from '../../src/host/http-client.js';
 import { startMockRestApi, type MockAuth, type MockRestApi } from '../../test/support/mock-rest-api/index.js';
 import { createAuthenticator } from './custom-auth.js';
 import { resolveCustomSettings } from './custom-config.js';
 import { createHttpTransport } from './custom-http.js';
 import { collectRecords, createRecordingLogger, setUpCustom, validatedConfig } from './custom-test-support.js';
+import { OCEAN_CORPUS_DIR } from '../../test/support/fixtures.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = path.resolve(here, '../../test/fixtures/ocean-corpus/custom');
+const corpus = path.join(OCEAN_CORPUS_DIR, 'custom');
 
 let mock: MockRestApi | undefined;
 afterEach(async () => {

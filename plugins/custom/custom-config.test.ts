@@ -5,9 +5,10 @@ import { readPluginSpec, sensitiveKeys, specToConfigSchema } from '../../src/con
 import { resolveCustomSettings } from './custom-config.js';
 import { validatedConfig } from './custom-test-support.js';
 import custom from './index.js';
+import { OCEAN_CORPUS_DIR } from '../../test/support/fixtures.js';
 
 const pluginDir = path.dirname(fileURLToPath(import.meta.url));
-const corpus = path.resolve(pluginDir, '../../test/fixtures/ocean-corpus/custom');
+const corpus = path.join(OCEAN_CORPUS_DIR, 'custom');
 
 describe('custom plugin: .port files and config', () => {
   test.each([

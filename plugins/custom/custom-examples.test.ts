@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
 import { readOceanEnv } from '../../src/config/ocean-env.js';
@@ -9,12 +8,12 @@ import { CANNY, HUBSPOT, SLACK, ZENDESK } from '../../test/support/mock-rest-api
 import { startMockRestApi, type MockRestApi } from '../../test/support/mock-rest-api/index.js';
 import { TEAMS } from '../../test/support/mock-rest-api/records.js';
 import { setUpCustom } from './custom-test-support.js';
+import { OCEAN_CORPUS_DIR } from '../../test/support/fixtures.js';
 
 // Ocean Custom's bundled examples, unchanged but for the API's address, against look-alikes of
 // their APIs; records go through Marina's mapping engine as in a resync.
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const examples = path.resolve(here, '../../test/fixtures/ocean-corpus/custom/examples');
+const examples = path.join(OCEAN_CORPUS_DIR, 'custom', 'examples');
 const read = (file: string) => readFileSync(path.join(examples, file), 'utf8');
 
 let mock: MockRestApi;

@@ -8,13 +8,14 @@ import { startDaemon, type Daemon } from '../host/daemon.js';
 import { eventually } from '../support/eventually.js';
 import { CANNY } from '../support/mock-rest-api/examples.js';
 import { startMockRestApi, type MockRestApi } from '../support/mock-rest-api/index.js';
+import { OCEAN_CORPUS_DIR } from '../support/fixtures.js';
 
 // The custom plugin in the real daemon (`bin/marina start`, spawned), writing to a Port emulator:
 // Ocean Custom's Canny example from a marina.yaml with a webhook, and Ocean Custom's own
 // custom-auth env file run as Ocean runs it (no config file).
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.join(repoRoot, 'test/fixtures/ocean-corpus/custom');
+const corpus = path.join(OCEAN_CORPUS_DIR, 'custom');
 const WEBHOOK_SECRET = 'canny-hook-secret-51';
 
 let emulator: Emulator;
