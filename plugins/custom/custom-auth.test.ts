@@ -93,6 +93,19 @@ describe('custom plugin: authentication', () => {
     expect(server.requests.find((r) => r.path === '/none/items')!.query).toEqual({ total: '2', api_token: 'token-1' });
   });
 
+  test('custom: the auth request with GET, query parameters and headers', async () => {
+    const server = await api({ type: 'custom', ...CLIENT });
+    const config = {
+      baseUrl: server.url,
+      authType: 'custom',
+      customAuthRequest: { endpoint: 'oauth/token', method: 'get', queryParams: { client_id: 'client-1', client_secret: 'secret-1' }, headers: { 'X-Auth-Flow': 'marina-test' } },
+      customAuthRequestTemplate: { headers: { Authorization: 'Bearer {{.access_token}}' } },
+    };
+    expect(await collectRecords((await setUpCustom(config)).instance, '/none/items', { query_params: { total: 1 } })).toHaveLength(1);
+    const tokenRequest = server.requests.find((request) => request.path === '/oauth/token')!;
+    expect(tokenRequest).toMatchObject({ method: 'GET', query: { client_id: 'client-1', client_secret: 'secret-1' }, headers: { 'x-auth-flow': 'marina-test' } });
+  });
+
   test("custom: template body values are merged into the selector's JSON body", async () => {
     const server = await api({ type: 'custom', ...CLIENT });
     const { instance } = await setUpCustom({ baseUrl: server.url, ...customAuth({}, { body: { auth_token: '{{.access_token}}', kind: 'static' } }) });

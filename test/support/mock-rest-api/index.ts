@@ -169,7 +169,8 @@ export async function startMockRestApi(options: MockRestApiOptions = {}): Promis
       url: tokenPath!,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         tokenRequests++;
-        const body = (request.body ?? {}) as Record<string, unknown>;
+        // Credentials in a JSON or form body, or in the query string (a GET token request).
+        const body = { ...(request.query as Record<string, unknown>), ...((request.body ?? {}) as Record<string, unknown>) };
         const clientId = body['client_id'] ?? body['clientId'];
         const clientSecret = body['client_secret'] ?? body['clientSecret'];
         if (clientId !== auth.clientId || clientSecret !== auth.clientSecret) return reply.code(401).send({ error: 'invalid_client' });
