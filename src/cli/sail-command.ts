@@ -71,7 +71,7 @@ export async function runSailCommand(args: string[], io: CliIo, options: { impor
     ...config,
     integrations: selected.map((integration) => ({ ...integration, enabled: true, scheduledResyncInterval: null })),
     plugins: { ...config.plugins, watch: false },
-    ...(interactive && isTty(io.stdout) && io.env['LOG_LEVEL'] === undefined ? { log: { level: 'warn' as const } } : {}),
+    ...(interactive && isTty(io.stdout) && io.env['LOG_LEVEL'] === undefined ? { log: { ...config.log, level: 'warn' as const } } : {}),
   };
 
   const redactor = createSecretRedactor();
@@ -84,6 +84,7 @@ export async function runSailCommand(args: string[], io: CliIo, options: { impor
       version: await readVersion(io.packageRoot),
       http: false,
       logDestination: io.stdout,
+      stdoutIsTty: isTty(io.stdout),
       resync: { listener: () => commandDrivenListener() },
       ...(options.importModule ? { importModule: options.importModule } : {}),
     });

@@ -46,6 +46,7 @@ export async function runStartCommand(args: string[], io: CliIo, options: { impo
       env: io.env,
       version: await readVersion(io.packageRoot),
       ignoredOceanSettings: resolved.ignoredOceanSettings,
+      stdoutIsTty: (io.stdout as { isTTY?: boolean }).isTTY === true,
       ...(options.importModule ? { importModule: options.importModule } : {}),
     });
   } catch (error) {

@@ -4,13 +4,15 @@ import path from 'node:path';
 import { MarinaError } from '../errors.js';
 import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
-import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
+import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_FORMATS, type LOG_LEVELS } from './host-config-schema.js';
 import { oceanEnvName } from './ocean-env-names.js';
 import { formatPath, formatProblems, type Problem } from './problems.js';
 import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
 
 export type EventListenerType = (typeof EVENT_LISTENER_TYPES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: human-readable on a terminal, JSON elsewhere. */
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
 
 export interface EventListenerConfig {
   type: EventListenerType;
@@ -56,7 +58,7 @@ export interface HostConfig {
   /** The config file, or a description of where the config came from. */
   source: string;
   server: { host: string; port: number };
-  log: { level: LogLevel };
+  log: { level: LogLevel; format: LogFormatSetting };
   /** Absent: the host runs the embedded local Port (the emulator). */
   port?: PortConnection;
   plugins: { directories: string[]; watch: boolean; debounceMs: number; setupTimeoutSeconds: number };
@@ -64,7 +66,7 @@ export interface HostConfig {
   dataDir: string;
   shutdown: { timeoutSeconds: number };
   /** Resyncs across all integrations (environment variables `MARINA_MAX_CONCURRENT_RESYNCS` and `MARINA_RESYNC_PAGE_TIMEOUT_SECONDS` override). */
-  resync: { maxConcurrent: number; pageTimeoutSeconds: number };
+  resync: { maxConcurrent: number; pageTimeoutSeconds: number; progressLogSeconds: number };
   /** Live events (`MARINA_LIVE_CONCURRENCY`, `MARINA_WEBHOOK_DEDUPE_MINUTES`, `MARINA_WEBHOOK_BODY_LIMIT_BYTES` override). */
   live: { concurrency: number; dedupeMinutes: number; bodyLimitBytes: number };
   integrations: IntegrationConfig[];

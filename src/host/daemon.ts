@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HostConfig, PortConnection } from '../config/host-config.js';
 import { describeError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
-import { createLogger, type Logger } from '../observability/logger.js';
+import { createLogger, resolveLogFormat, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
 import { createSecretRedactor, type SecretRedactor } from '../observability/secret-redactor.js';
 import { createHost, type Host, type HostResyncOptions } from './host.js';
@@ -18,6 +18,11 @@ export interface DaemonOptions {
   importModule?: ImportModule;
   /** Where log lines go; stdout when omitted. */
   logDestination?: { write(line: string): unknown };
+  /**
+   * Whether the log destination (stdout) is a terminal: `log.format: auto` then writes
+   * human-readable lines, with colours. @default false
+   */
+  stdoutIsTty?: boolean;
   /** Ocean variables that are set but unused, reported as one warning. */
   ignoredOceanSettings?: string[];
   /** Skip the HTTP server (one-shot commands). @default true */
@@ -57,7 +62,14 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config } = options;
   const redactor = options.redactor ?? createSecretRedactor();
-  const logger = createLogger({ level: config.log.level, redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const logger = createLogger({
+    level: config.log.level,
+    redactor,
+    format: resolveLogFormat(config.log.format, options.stdoutIsTty === true),
+    // Colours only for a terminal: `log.format: pretty` into a file stays plain text.
+    colorize: options.stdoutIsTty === true,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   logger.info({ version: options.version, config: config.source }, 'marina starting');
   if (options.ignoredOceanSettings?.length) logger.warn({ settings: options.ignoredOceanSettings }, 'these Ocean settings are not used by Marina');
 
@@ -76,7 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
   }
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: true });
   const host = createHost({
     config,
     logger,

@@ -109,7 +109,9 @@ export function createHost(options: HostOptions): Host {
   const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options), env: options.env }) : undefined;
   const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', config.resync.pageTimeoutSeconds) * 1000;
   const resyncWiring: ResyncWiring | undefined =
-    hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
+    hub && options.port
+      ? { hub, port: options.port, pageTimeoutMs, progressLogMs: config.resync.progressLogSeconds * 1000, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) }
+      : undefined;
 
   // Live events write through the organization's client the resyncs use, so one budget sees both.
   const liveClient = hub && options.port ? hub.portClient(options.port) : undefined;
@@ -139,6 +141,7 @@ export function createHost(options: HostOptions): Host {
           },
           detach: (identifier, drainMs) => live.detach(identifier, { drainMs }),
           snapshot: (identifier) => live.snapshot(identifier),
+          recentDeadLetters: (identifier, since) => live.get(identifier)?.recentDeadLetters(since),
         }
       : undefined;
 
@@ -161,6 +164,11 @@ export function createHost(options: HostOptions): Host {
   for (const integrationConfig of config.integrations) {
     integrations.set(integrationConfig.identifier, createIntegration(integrationConfig, config.document));
   }
+  // `degraded` follows from resync runs and dead letters as they happen, so the status series
+  // are brought up to date when they are read rather than on every change.
+  options.metrics.refreshStatusesWith(() => {
+    for (const integration of integrations.values()) integration.publishStatus();
+  });
   let reconfiguring: Promise<unknown> = Promise.resolve();
 
   const usersOf = (type: string) => [...integrations.values()].filter((integration) => integration.config.type === type);
@@ -183,7 +191,7 @@ export function createHost(options: HostOptions): Host {
     try {
       plugin = await loadPlugin(dir, { importModule: options.importModule, fresh: reason === 'reload' || only !== undefined });
     } catch (error) {
-      logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined }, `plugin "${type}" failed to load`);
+      logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined, err: error }, `plugin "${type}" failed to load`);
       await Promise.all(users.map((integration) => integration.fail(error, { reason })));
       return;
     }
