@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+
 /**
  * The embedded Port as a user meets it in the real daemon (`bin/marina start`): its URL and how
  * to look at it are logged at start (never its credentials), `port.embedded` fixes its address
@@ -108,7 +109,7 @@ describe('the embedded Port', () => {
       await daemon.stop();
     }
     expect(daemon.output()).not.toContain(SECRET);
-  });
+  }, 120_000);
 
   test('without port.embedded the log says the port and credentials change at every start, and where to fix them', async () => {
     const dir = tempDir();
@@ -125,5 +126,5 @@ describe('the embedded Port', () => {
     } finally {
       await daemon.stop();
     }
-  });
+  }, 120_000);
 });

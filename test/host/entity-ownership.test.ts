@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+
 /**
  * Two integrations of the fake plugin that produce the same entities (same blueprint and
  * identifier), in the real daemon with its embedded Port: each write moves the entity's
@@ -47,7 +48,7 @@ integrations:
   writeFileSync(path.join(dir, 'prefixed.yml'), prefixedMapping());
   daemon = await startDaemon(file);
   for (const id of ['fake-a', 'fake-b', 'fake-c']) await daemon.waitFor(`/api/integrations/${id}`, (body) => body.resync !== null && body.resync !== undefined, `${id} provisioned`);
-});
+}, 120_000);
 
 afterAll(async () => {
   await daemon?.stop();
@@ -97,14 +98,14 @@ describe('two integrations writing the same entities', () => {
     expect(other.progress.totals.upserted).toBe(ENTITIES);
     expect(warnings('fake-c')).toEqual([]);
     expect(daemon.logLines().filter((line) => line['otherIntegration'] === 'fake-c')).toEqual([]);
-  });
+  }, 120_000);
 
   test('a repeated run that owns its entities warns about nothing', async () => {
     const again = await resync('fake-a');
     expect(again.conflicts).toEqual([]);
     expect(again.progress.totals.unchanged).toBe(ENTITIES);
     expect(warnings('fake-a')).toHaveLength(1);
-  });
+  }, 120_000);
 
   test('a live event that takes an entity from another integration warns once for the pair', async () => {
     const send = async (id: string) => {
@@ -118,5 +119,5 @@ describe('two integrations writing the same entities', () => {
     const live = warnings('fake-b').filter((line) => line['scope'] === 'live events');
     // The second one falls in the same 10-minute window: counted, not logged again.
     expect(live).toEqual([expect.objectContaining({ level: 40, otherIntegration: 'fake-a', blueprint: 'fake-person', identifier: 'emp-0000004', count: 1 })]);
-  });
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+
 /**
  * Mapping misconfigurations in the real daemon (`bin/marina start`, the fake plugin through the
  * real importer, a Port emulator over HTTP): logged once per field per kind per run with a count
@@ -71,7 +72,7 @@ integrations:
     config: { entityCount: { fake-person: 30 }, pageSize: 10 }
 `,
   );
-});
+}, 120_000);
 
 afterAll(async () => {
   client?.close();
@@ -123,7 +124,7 @@ describe('mapping misconfigurations', () => {
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     expect(metric(metrics, 'integration="misconf",kind="fake-person",severity="error"')).toBe(3);
     expect(metric(metrics, 'integration="misconf",kind="fake-person",severity="warning"')).toBe(30);
-  });
+  }, 120_000);
 
   test('live events log and count them too, also when Port refuses the entity for the missing required field', async () => {
     const hook = `${daemon.url}/integrations/misconf/webhook/fake`;
@@ -154,7 +155,7 @@ describe('mapping misconfigurations', () => {
     expect(dashboard).toContain('Mapping misconfigurations');
     expect(dashboard).toContain('properties.badge');
     await daemon.stop();
-  });
+  }, 120_000);
 
   test('marina sail --once lists them in its summary', async () => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -170,5 +171,5 @@ describe('mapping misconfigurations', () => {
     expect(stderr).toContain('fake-person: misconfigured properties.badge (if (.id | endswith("0")) then null else .id end): null in 3 items, e.g. "emp-0000010" [error]');
     expect(stderr).toContain('fake-person: misconfigured properties.nickname (.nickname): null in 30 items, e.g. "emp-0000001" [warning]');
     expect(code).toBe(0);
-  });
+  }, 120_000);
 });
