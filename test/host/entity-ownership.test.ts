@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { eventually } from '../support/eventually.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
@@ -82,6 +83,8 @@ describe('two integrations writing the same entities', () => {
     expect(taken.conflicts).toEqual([{ integration: 'fake-a', count: ENTITIES, examples: expect.any(Array) }]);
     expect(taken.conflicts[0].examples).toHaveLength(5);
     expect(taken.conflicts[0].examples[0]).toMatch(/^fake-department\//);
+    // Log lines reach the pipe a little after the run record shows the run ended.
+    await eventually(() => warnings('fake-b').length > 0, 'the warning of fake-b');
     const fromB = warnings('fake-b');
     expect(fromB).toHaveLength(1);
     expect(fromB[0]).toMatchObject({ level: 40, otherIntegration: 'fake-a', count: ENTITIES, blueprint: 'fake-department', scope: 'this resync' });
@@ -90,6 +93,7 @@ describe('two integrations writing the same entities', () => {
     // fake-a's listing no longer shows them (Port gave them to fake-b): it takes them back.
     const back = await resync('fake-a');
     expect(back.conflicts).toEqual([{ integration: 'fake-b', count: ENTITIES, examples: expect.any(Array) }]);
+    await eventually(() => warnings('fake-a').length > 0, 'the warning of fake-a');
     expect(warnings('fake-a')).toEqual([expect.objectContaining({ otherIntegration: 'fake-b', count: ENTITIES })]);
 
     // An integration writing other entities is never named.
@@ -116,6 +120,7 @@ describe('two integrations writing the same entities', () => {
     await daemon.waitFor('/api/integrations/fake-b', (body) => body.live?.handled === 1, 'the live event handled');
     await send('emp-0000005');
     await daemon.waitFor('/api/integrations/fake-b', (body) => body.live?.handled === 2, 'the second live event handled');
+    await eventually(() => warnings('fake-b').some((line) => line['scope'] === 'live events'), 'the live warning');
     const live = warnings('fake-b').filter((line) => line['scope'] === 'live events');
     // The second one falls in the same 10-minute window: counted, not logged again.
     expect(live).toEqual([expect.objectContaining({ level: 40, otherIntegration: 'fake-a', blueprint: 'fake-person', identifier: 'emp-0000004', count: 1 })]);
