@@ -24,7 +24,8 @@ ENV NODE_ENV=production \
     MARINA_HOST=0.0.0.0 \
     PORT=8000 \
     MARINA_DATA_DIR=/data \
-    MARINA_PLUGIN_DIRS=/plugins:/app/plugins
+    MARINA_PLUGIN_DIRS=/plugins:/app/plugins \
+    TSX_DISABLE_CACHE=1
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
@@ -37,7 +38,8 @@ COPY deploy/docker/marina.yaml /etc/marina/marina.yaml
 # - The bundled plugins are TypeScript (loaded through tsx) and import the SDK from
 #   ../../src/sdk: that path re-exports the compiled SDK, so they share the host's module.
 # - /node_modules/marina lets a plugin in /plugins `import ... from 'marina/sdk'`.
-# - /data and /plugins belong to the runtime user; everything else is read-only to it.
+# - /data and /plugins belong to the runtime user; everything else is read-only to it. tsx
+#   keeps its compile cache in memory (TSX_DISABLE_CACHE), so not even /tmp must be writable.
 RUN mkdir -p config src/sdk /data /plugins /node_modules \
  && ln -s /etc/marina/marina.yaml config/marina.yaml \
  && printf "// The compiled SDK, for the bundled plugins' '../../src/sdk/index.js' imports.\nexport * from '../../dist/sdk/index.js';\n" > src/sdk/index.js \

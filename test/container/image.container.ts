@@ -4,10 +4,12 @@
  * directory and a /data volume). Run with `npm run test:container` (.ci/run does, after the
  * unit suite); it needs podman and the node:20-bookworm-slim base image (pulled if missing).
  */
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { eventually } from '../support/eventually.js';
 import { caBuildMounts, npmCafile, podman, requirePodman } from './podman.js';
 
@@ -82,7 +84,8 @@ beforeAll(async () => {
   writeFileSync(path.join(configDir, 'marina.yaml'), hostConfig(false));
   await podman(['volume', 'create', VOLUME]);
   await podman([
-    'run', '-d', '--name', MAIN, '--read-only',
+    // --read-only-tmpfs=false: not even /tmp is writable (podman mounts a tmpfs there by default).
+    'run', '-d', '--name', MAIN, '--read-only', '--read-only-tmpfs=false',
     '-p', '127.0.0.1::8000',
     '-v', `${configDir}:/etc/marina:ro`,
     '-v', `${pluginsDir}:/plugins:ro`,
@@ -151,11 +154,13 @@ describe('the container image', () => {
     expect((await podman(['exec', MAIN, 'cat', '/proc/1/cmdline'])).stdout.split('\0')).toEqual(['node', '/app/bin/marina', 'start', '']);
   });
 
-  it('runs with a read-only root filesystem, writing only to /data (and /tmp)', async () => {
+  it('runs with a read-only root filesystem (no writable /tmp either), writing only to /data', async () => {
     expect(await inspect(MAIN, '{{.HostConfig.ReadonlyRootfs}}')).toBe('true');
-    const write = await podman(['exec', MAIN, 'sh', '-c', 'echo x > /app/written'], { allowFailure: true });
-    expect(write.code).not.toBe(0);
-    expect(write.stderr).toMatch(/Read-only file system/);
+    for (const file of ['/app/written', '/tmp/written']) {
+      const write = await podman(['exec', MAIN, 'sh', '-c', `echo x > ${file}`], { allowFailure: true });
+      expect(write.code).not.toBe(0);
+      expect(write.stderr).toMatch(/Read-only file system/);
+    }
     await podman(['exec', MAIN, 'sh', '-c', 'echo x > /data/written && rm /data/written']);
   });
 
@@ -200,6 +205,26 @@ describe('the container image', () => {
     // 137 would mean SIGKILL after the 30 s timeout; 0 is Marina's clean shutdown.
     expect(await inspect(MAIN, '{{.State.ExitCode}}')).toBe('0');
     expect(await logsOf(MAIN)).toMatch(/"clean":true,"msg":"shutdown complete"/);
+  });
+
+  it('runs `sail --once` as the GitHub Actions pipeline in deploy/ci does, exiting 0 when every integration completed', async () => {
+    const workflow = parseYaml(readFileSync(path.join(repoRoot, 'deploy', 'ci', 'github-actions.yml'), 'utf8')) as any;
+    const step = workflow.jobs.sail.steps.find((candidate: { run?: string }) => typeof candidate.run === 'string');
+    const workspace = path.join(work, 'workspace');
+    mkdirSync(path.join(workspace, 'marina'), { recursive: true });
+    // No Port credentials: the embedded Port, so the run needs no network.
+    writeFileSync(path.join(workspace, 'marina', 'marina.yaml'), ['integrations:', '  - identifier: fake-ci', '    type: fake', '    config: { entityCount: { fake-person: 10 } }', ''].join('\n'));
+    const command = (step.run as string).replace(/^docker /, 'podman ');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', command], {
+        env: { PATH: process.env['PATH'] ?? '', MARINA_IMAGE: IMAGE, GITHUB_WORKSPACE: workspace, PORT_CLIENT_ID: 'unused', PORT_CLIENT_SECRET: 'unused', GITHUB_TOKEN: 'unused' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(result).toEqual({ code: 0, stderr: expect.stringContaining('fake-ci') });
   });
 
   it("runs one integration from Ocean's environment variables, listening on 0.0.0.0 and keeping its data in /data", async () => {
