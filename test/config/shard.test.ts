@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseHostConfig } from '../../src/config/host-config.js';
 import { parseShard, selectShard, shardOf, shardOfIdentifier } from '../../src/config/shard.js';
 import { isMarinaError } from '../../src/errors.js';
+import { PassThrough } from 'node:stream';
+import { runStartCommand } from '../../src/cli/start-command.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'marina-shard-'));
 const file = path.join(dir, 'marina.yaml');
@@ -94,5 +96,45 @@ describe('selectShard', () => {
   it('refuses a negative or fractional shard in the config', () => {
     expect(() => config('integrations:\n  - { identifier: a, type: fake, shard: -1 }')).toThrow(/integrations\[0\]\.shard/);
     expect(() => config('integrations:\n  - { identifier: a, type: fake, shard: 1.5 }')).toThrow(/integrations\[0\]\.shard/);
+  });
+});
+
+describe('marina start --shard / MARINA_SHARD', () => {
+  async function start(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const code = await runStartCommand(args, {
+      env,
+      cwd: dir,
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr,
+      packageRoot: dir,
+      shutdownSignal: new Promise(() => undefined),
+      onUnhandledRejection: () => undefined,
+      onReloadSignal: () => undefined,
+    });
+    return { code, stderr: text };
+  }
+
+  it('refuses a bad --shard as a usage error (2), naming the flag', async () => {
+    const result = await start(['--shard', '3/3'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--shard the index must be from 0 to 2, got "3/3"');
+    expect(result.stderr).toContain('Usage: marina start [--config FILE] [--shard INDEX/COUNT]');
+  });
+
+  it('refuses a bad MARINA_SHARD as a configuration error (78), naming the variable', async () => {
+    const result = await start([], { MARINA_SHARD: 'second' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('MARINA_SHARD must be "index/count" such as 0/3 (index from 0), got "second"');
+  });
+
+  it('refuses a config whose explicit shard does not exist (78), before starting anything', async () => {
+    writeFileSync(file, 'integrations:\n  - { identifier: a, type: fake, shard: 4 }\n');
+    const result = await start(['--config', file, '--shard', '0/2'], {});
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('integrations[0].shard: shard 4 does not exist: this host runs 2 shard(s), numbered 0 to 1');
   });
 });
