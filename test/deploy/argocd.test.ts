@@ -16,7 +16,7 @@ describe('the Argo CD Application example', () => {
     expect(kubernetesProblems([application])).toEqual([]);
     expect(application.spec.source.path).toBe('charts/marina');
     expect(application.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'marina' });
-  });
+  }, 120_000);
 
   it('installs a valid sharded release with its values', async () => {
     const values = path.join(mkdtempSync(path.join(tmpdir(), 'marina-argocd-')), 'values.yaml');

@@ -77,7 +77,7 @@ describe('the chart with its default values', () => {
       'ServiceAccount/marina',
       'StatefulSet/marina',
     ]);
-  });
+  }, 120_000);
 
   it('would notice a misplaced field or a wrong type (the checks can fail)', () => {
     const broken = structuredClone(only(objects, 'StatefulSet'));
@@ -86,7 +86,7 @@ describe('the chart with its default values', () => {
     const problems = kubernetesProblems([broken]);
     expect(problems.join('\n')).toContain('StatefulSet marina: data/spec/replicas must be integer');
     expect(problems.join('\n')).toMatch(/StatefulSet marina: .*'"securityContexts"' does not exist in type 'IContainer'/);
-  });
+  }, 120_000);
 
   it('runs the image non-root, read-only, without capabilities, with probes, resources and a data volume', () => {
     const statefulSet = only(objects, 'StatefulSet');
@@ -141,7 +141,7 @@ describe('a sharded install (ci/sharded-values.yaml)', () => {
         'statefulset.kubernetes.io/pod-name': `marina-${index}`,
       });
     }
-  });
+  }, 120_000);
 
   it('tells pod i that it is shard i of 3 (from the pod-index label), with Port credentials from the Secret', () => {
     const env = only(objects, 'StatefulSet')['spec']['template']['spec']['containers'][0]['env'] as Record<string, any>[];
@@ -209,7 +209,7 @@ describe('every optional part (ci/full-values.yaml)', () => {
     expect(only(objects, 'ServiceMonitor')['spec']['selector']['matchLabels']).toMatchObject({ 'app.kubernetes.io/component': 'headless' });
     expect(only(objects, 'Service', 'marina-prod-headless').metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'headless' });
     expect(only(objects, 'NetworkPolicy')['spec']['policyTypes']).toEqual(['Ingress', 'Egress']);
-  });
+  }, 120_000);
 
   it('copies plugins from an image into the /plugins volume without hiding the source, and mounts plugin ConfigMaps', () => {
     const pod = only(objects, 'StatefulSet')['spec']['template']['spec'];

@@ -22,7 +22,7 @@ export interface Daemon {
  * Spawns the real daemon (`bin/marina start --config FILE`) from source, waits until it serves
  * HTTP, and learns its ephemeral port from its "HTTP server listening" log line.
  */
-export async function startDaemon(configFile: string, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<Daemon> {
+export async function startDaemon(configFile: string, options: { env?: Record<string, string>; args?: string[]; listenTimeoutMs?: number } = {}): Promise<Daemon> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start', '--config', configFile, ...(options.args ?? [])], {
     cwd: path.dirname(configFile),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', MARINA_FROM_SOURCE: '1', ...options.env },
@@ -38,7 +38,7 @@ export async function startDaemon(configFile: string, options: { env?: Record<st
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, any>);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start listening:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`daemon did not start listening:\n${output}`)), options.listenTimeoutMs ?? 20_000);
     const check = () => {
       const line = logLines().find((entry) => entry['msg'] === 'HTTP server listening');
       if (line) {

@@ -73,11 +73,13 @@ beforeAll(async () => {
         // Shard 1 takes its place from MARINA_SHARD, the others from the flag.
         env: { SHARD_DATA: path.join(dir, `data-${index}`), ...(index === 1 ? { MARINA_SHARD: '1/3' } : {}) },
         args: index === 1 ? [] : ['--shard', `${index}/3`],
+        // Three daemons and an emulator start at once on a machine that may be busy.
+        listenTimeoutMs: 90_000,
       }),
     ),
   );
   shards.push(...started);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   const codes = await Promise.all(shards.map((shard) => shard.stop()));
@@ -101,14 +103,18 @@ describe('three shards of one config', () => {
         elsewhere: ALL.filter((identifier) => ownerOf(identifier) !== index).map((identifier) => ({ identifier, type: 'fake', shard: ownerOf(identifier) })),
       });
     }
-  });
+  }, 120_000);
 
   it('resync every integration exactly once', async () => {
     for (const [index, shard] of shards.entries()) {
-      await shard.waitFor(
-        '/api/integrations',
-        (body) => body.integrations.length > 0 && body.integrations.every((integration: any) => integration.resync?.lastRun?.status === 'completed'),
+      await eventually(
+        async () => {
+          const body = await shard.get('/api/integrations');
+          return body.integrations.length > 0 && body.integrations.every((integration: any) => integration.resync?.lastRun?.status === 'completed');
+        },
         `shard ${index}'s resyncs to complete`,
+        90_000,
+        100,
       );
     }
     const { requests: list } = (await (await fetch(`${emulator.url}/_emulator/requests?limit=1000`)).json()) as { requests: { method: string; path: string }[] };
@@ -120,7 +126,7 @@ describe('three shards of one config', () => {
     for (const shard of shards) {
       for (const integration of (await shard.get('/api/integrations')).integrations) expect(integration.resync.recent).toHaveLength(1);
     }
-  });
+  }, 120_000);
 
   it("answer each webhook only on the integration's shard; the others point at it with 421", async () => {
     for (const identifier of ALL) {
@@ -153,11 +159,11 @@ describe('three shards of one config', () => {
     }
     for (const identifier of ALL) {
       const owner = shards[ownerOf(identifier)] as Daemon;
-      await eventually(async () => (await owner.get(`/api/integrations/${identifier}/live`)).handled === 1, `${identifier}'s event to be handled by its shard`, 30_000, 50);
+      await eventually(async () => (await owner.get(`/api/integrations/${identifier}/live`)).handled === 1, `${identifier}'s event to be handled by its shard`, 90_000, 50);
     }
     // The admin API points at the right shard too; an unknown identifier is still a plain 404.
     const other = ALL.find((identifier) => ownerOf(identifier) !== 0) as string;
     expect((await fetch(`${(shards[0] as Daemon).url}/api/integrations/${other}`)).status).toBe(421);
     expect((await fetch(`${(shards[0] as Daemon).url}/api/integrations/nobody`)).status).toBe(404);
-  });
+  }, 120_000);
 });
