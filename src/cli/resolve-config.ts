@@ -21,7 +21,8 @@ export async function resolveHostConfig(configFlag: string | undefined, io: CliI
   const defaults: HostConfigDefaults = {
     // Without a config file (Ocean's env variables) this is the only way to name plugin folders.
     pluginDirectories: fromEnv?.length ? fromEnv.map((dir) => path.resolve(io.cwd, dir)) : [path.join(io.packageRoot, 'plugins')],
-    dataDir: path.join(io.cwd, '.marina'),
+    // MARINA_DATA_DIR: the container image sets /data (a volume).
+    dataDir: io.env['MARINA_DATA_DIR'] ? path.resolve(io.cwd, io.env['MARINA_DATA_DIR']) : path.join(io.cwd, '.marina'),
   };
   const explicit = configFlag ?? io.env['MARINA_CONFIG'];
   if (explicit !== undefined && explicit !== '') {

@@ -5,7 +5,9 @@ import { readVersion } from './version.js';
 export const USAGE = `Usage: marina <command> [options]
 
 Commands:
-  start [--config FILE]       run the daemon (default config: config/marina.yaml, or OCEAN__* env)
+  start [--config FILE] [--shard I/N]
+                              run the daemon (default config: config/marina.yaml, or OCEAN__* env);
+                              with --shard (or MARINA_SHARD), only shard I of N's integrations
   sail [--integration ID] --once
                               one resync of each (or the named) integration, then exit 0 if all completed
   validate [--config FILE]    check a host config, its plugins and mappings; list every problem

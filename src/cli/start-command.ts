@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { selectShard } from '../config/shard.js';
 import { describeError, isMarinaError } from '../errors.js';
 import { startDaemon } from '../host/daemon.js';
 import type { Logger } from '../observability/logger.js';
@@ -7,9 +8,10 @@ import type { ImportModule } from '../host/import-module.js';
 import { writeLine, type CliIo } from './cli-io.js';
 import { EXIT } from './exit-codes.js';
 import { resolveHostConfig } from './resolve-config.js';
+import { readShardOption } from './shard-option.js';
 import { readVersion } from './version.js';
 
-export const START_USAGE = 'Usage: marina start [--config FILE]';
+export const START_USAGE = 'Usage: marina start [--config FILE] [--shard INDEX/COUNT]';
 
 /**
  * `marina start`: runs the daemon until SIGTERM/SIGINT, then shuts down gracefully. SIGHUP
@@ -17,16 +19,26 @@ export const START_USAGE = 'Usage: marina start [--config FILE]';
  * Exit codes: 0 clean stop, 78 invalid configuration, 3 shutdown deadline passed, 1 failure.
  */
 export async function runStartCommand(args: string[], io: CliIo, options: { importModule?: ImportModule } = {}): Promise<number> {
-  let flags: { config?: string };
+  let flags: { config?: string; shard?: string };
   try {
-    flags = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true }).values;
+    flags = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, shard: { type: 'string' } }, strict: true }).values;
   } catch (error) {
     writeLine(io.stderr, `${(error as Error).message}\n${START_USAGE}`);
     return EXIT.USAGE;
   }
+  const shard = readShardOption(flags.shard, io.env);
+  if (typeof shard === 'string') {
+    writeLine(io.stderr, flags.shard === undefined ? shard : `${shard}\n${START_USAGE}`);
+    return flags.shard === undefined ? EXIT.CONFIG : EXIT.USAGE;
+  }
+  // With a shard, this process runs only its share of the config, at start and on SIGHUP.
+  const loadConfig = async () => {
+    const next = await resolveHostConfig(flags.config, io);
+    return shard === undefined ? next : { ...next, config: selectShard(next.config, shard) };
+  };
   let resolved;
   try {
-    resolved = await resolveHostConfig(flags.config, io);
+    resolved = await loadConfig();
   } catch (error) {
     writeLine(io.stderr, isMarinaError(error) ? error.message : describeError(error));
     return isMarinaError(error) ? EXIT.CONFIG : EXIT.FAILURE;
@@ -55,11 +67,18 @@ export async function runStartCommand(args: string[], io: CliIo, options: { impo
     return isMarinaError(error) && error.code.startsWith('CONFIG_') ? EXIT.CONFIG : EXIT.FAILURE;
   }
   logger = daemon.logger;
+  const placement = resolved.config.shard;
+  if (placement) {
+    logger.info(
+      { shard: `${placement.index}/${placement.count}`, integrations: resolved.config.integrations.length, elsewhere: placement.elsewhere.length },
+      `running shard ${placement.index} of ${placement.count}: the config's other integrations belong to the other shards`,
+    );
+  }
   const running = daemon;
   // SIGHUP re-reads the config and applies its integrations; a bad config changes nothing.
   io.onReloadSignal(() => {
     running.logger.info('SIGHUP: reloading the configuration');
-    resolveHostConfig(flags.config, io)
+    loadConfig()
       .then((next) => running.host.reconfigure(next.config))
       .catch((error: unknown) => running.logger.error({ code: isMarinaError(error) ? error.code : undefined }, `configuration not applied: ${redactor.redact(describeError(error))}`));
   });

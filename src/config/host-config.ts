@@ -7,6 +7,7 @@ import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
 import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_FORMATS, type LOG_LEVELS } from './host-config-schema.js';
 import { oceanEnvName } from './ocean-env-names.js';
 import { formatPath, formatProblems, type Problem } from './problems.js';
+import type { ShardPlacement } from './shard.js';
 import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
 
 export type EventListenerType = (typeof EVENT_LISTENER_TYPES)[number];
@@ -44,6 +45,8 @@ export interface IntegrationConfig {
   allowEnvironmentVariablesJqAccess: boolean;
   /** A `file` mapping path is absolute. */
   mapping: MappingSource;
+  /** The shard that runs it under `--shard i/N` (else a hash of the identifier decides). */
+  shard?: number;
   /** Where this integration is declared, for messages (see {@link originPath}). */
   origin: { file: string; path: (string | number)[]; style: 'yaml' | 'ocean-env' };
 }
@@ -70,6 +73,8 @@ export interface HostConfig {
   /** Live events (`MARINA_LIVE_CONCURRENCY`, `MARINA_WEBHOOK_DEDUPE_MINUTES`, `MARINA_WEBHOOK_BODY_LIMIT_BYTES` override). */
   live: { concurrency: number; dedupeMinutes: number; bodyLimitBytes: number };
   integrations: IntegrationConfig[];
+  /** Set when this process runs one shard of the config (`--shard i/N`); see ./shard.ts. */
+  shard?: ShardPlacement;
   /** The parsed file, so later checks (plugin configs) can point at lines. */
   document?: SourceDocument;
 }
@@ -175,6 +180,7 @@ export function normalise(
         mappingSource(integration['mapping']) === 'file'
           ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }
           : { source: 'port' },
+      ...(integration['shard'] === undefined ? {} : { shard: integration['shard'] as number }),
       origin: { file: source, path: ['integrations', index], style },
     })),
   };

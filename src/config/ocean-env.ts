@@ -82,6 +82,8 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
   }
   const application = applicationSettings(env);
   if (application.port !== undefined) raw['server'] = { port: application.port };
+  // Where to listen, as `${MARINA_HOST}` in the bundled config: the container image sets 0.0.0.0.
+  if (application.host !== undefined && application.host !== '') raw['server'] = { ...raw['server'], host: application.host };
   if (application.logLevel !== undefined) {
     const level = PINO_LEVELS[application.logLevel.toUpperCase()];
     if (level === undefined) {
@@ -100,8 +102,9 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
   return { config: normalise(raw, SOURCE, path.dirname(defaults.dataDir), defaults, undefined, 'ocean-env'), ignored };
 }
 
-function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string } {
-  const out: { port?: string; logLevel?: string } = {};
+function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string; host?: string } {
+  const out: { port?: string; logLevel?: string; host?: string } = {};
+  if (env['MARINA_HOST'] !== undefined) out.host = env['MARINA_HOST'];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (name.toUpperCase() === 'APPLICATION__PORT') out.port = value;

@@ -261,6 +261,7 @@ export function createHost(options: HostOptions): Host {
         const needsRestart = RESTART_SECTIONS.filter((section) => !isDeepStrictEqual(config[section], next[section]));
         const effective: HostConfig = { ...config, integrations: next.integrations, source: next.source };
         if (next.document) effective.document = next.document;
+        if (next.shard) effective.shard = next.shard;
         const problems = await staticProblems(effective);
         if (problems.length > 0) {
           throw new MarinaError('CONFIG_INVALID', `Config not applied: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${formatProblems(problems)}`, {
