@@ -23,17 +23,14 @@ export interface Daemon {
  * variables) from source, waits until it serves
  * HTTP, and learns its ephemeral port from its "HTTP server listening" log line.
  */
-<<<<<<< HEAD
-export async function startDaemon(configFile: string | null, options: { env?: Record<string, string>; args?: string[]; cwd?: string } = {}): Promise<Daemon> {
+export async function startDaemon(
+  configFile: string | null,
+  options: { env?: Record<string, string>; args?: string[]; cwd?: string; listenTimeoutMs?: number } = {},
+): Promise<Daemon> {
   // Without a config file the daemon reads Ocean's environment variables (and ./.env in `cwd`).
   const configArgs = configFile === null ? [] : ['--config', configFile];
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start', ...configArgs, ...(options.args ?? [])], {
     cwd: options.cwd ?? (configFile === null ? repoRoot : path.dirname(configFile)),
-=======
-export async function startDaemon(configFile: string, options: { env?: Record<string, string>; args?: string[]; listenTimeoutMs?: number } = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start', '--config', configFile, ...(options.args ?? [])], {
-    cwd: path.dirname(configFile),
->>>>>>> deploy
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', MARINA_FROM_SOURCE: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
