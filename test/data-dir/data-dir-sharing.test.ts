@@ -41,18 +41,18 @@ describe('one process per data directory', () => {
       expect(JSON.parse(readFileSync(path.join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid, hostname: hostname(), command: 'marina start' });
 
       const sail = spawnMarina(['sail', '--config', 'marina.yaml', '--once'], { cwd: dir });
-      expect(await sail.exit(60_000)).toBe(75);
+      expect({ code: await sail.exit(60_000), stdout: sail.stdout(), stderr: sail.stderr() }).toMatchObject({ code: 75 });
       expect(sail.stderr()).toContain(`The data directory ${dataDir} is in use by marina start (pid ${pid} on ${hostname()}, since `);
       expect(sail.stderr()).toContain('POST /api/integrations/<id>/resync');
 
       const second = spawnMarina(['start', '--config', 'marina.yaml'], { cwd: dir });
-      expect(await second.exit(60_000)).toBe(75);
+      expect({ code: await second.exit(60_000), stdout: second.stdout(), stderr: second.stderr() }).toMatchObject({ code: 75 });
       expect(second.stderr()).toContain(`is in use by marina start (pid ${pid} `);
       expect(second.logLines().some((line) => line.msg === 'HTTP server listening')).toBe(false);
 
       // The daemon's embedded Port lives in data/emulator: a standalone emulator there is refused too.
       const emulator = spawnMarina(['emulator', '--data', path.join(dataDir, 'emulator')], { cwd: dir });
-      expect(await emulator.exit(60_000)).toBe(75);
+      expect({ code: await emulator.exit(60_000), stdout: emulator.stdout(), stderr: emulator.stderr() }).toMatchObject({ code: 75 });
       expect(emulator.stderr()).toContain(`The data directory ${path.join(dataDir, 'emulator')} (inside ${dataDir}) is in use by marina start (pid ${pid} `);
 
       // The daemon is untouched.
