@@ -18,7 +18,8 @@ Commands:
   version                     print Marina's version
   help                        print this text
 
-Exit codes: 0 ok, 1 failure, 2 bad usage, 3 shutdown deadline passed, 78 invalid configuration.`;
+Exit codes: 0 ok, 1 failure, 2 bad usage, 3 shutdown deadline passed, 75 data directory in use,
+78 invalid configuration.`;
 
 /**
  * The `marina` command line. Each command module is imported only when used, so a slow or

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { HostConfig, PortConnection } from '../config/host-config.js';
-import { describeError, MarinaError } from '../errors.js';
+import { lockDataDir, type DataDirLock, type StaleLock } from '../data-dir-lock.js';
+import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import { createLogger, resolveLogFormat, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   redactor?: SecretRedactor;
   /** Resync settings (cap, page timeout, a listener override for `marina sail`). */
   resync?: HostResyncOptions;
+  /** What runs the daemon, recorded in the data directory's lock for whoever finds it taken. @default 'marina start' */
+  command?: string;
 }
 
 /** A running Marina: host, HTTP server, logger, metrics, and the embedded Port if any. */
@@ -72,6 +75,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   logger.info({ version: options.version, config: config.source }, 'marina starting');
   if (options.ignoredOceanSettings?.length) logger.warn({ settings: options.ignoredOceanSettings }, 'these Ocean settings are not used by Marina');
+  const command = options.command ?? 'marina start';
+  let lock: DataDirLock;
+  try {
+    // Before anything writes to the data directory: its journals must have one writer.
+    lock = await lockDataDir(config.dataDir, { command, onStaleLock: (stale) => logStaleLock(logger, stale) });
+  } catch (error) {
+    logger.fatal({ code: (error as { code?: unknown }).code, dataDir: config.dataDir }, describeError(error));
+    throw error;
+  }
 
   let emulator: { url: string; close(): Promise<void> } | undefined;
   let port: PortConnection | undefined = config.port;
@@ -80,10 +92,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const credentials = { clientId: `marina-local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(24).toString('hex') };
       // Imported only when needed: a host talking to the real Port never loads the emulator.
       const { startEmulator } = await import('../emulator/index.js');
-      emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator'), credentials: [credentials], logger: logger.child({ component: 'emulator' }) });
+      emulator = await startEmulator({
+        dataDir: path.join(config.dataDir, 'emulator'),
+        lockCommand: `${command} (embedded Port)`,
+        credentials: [credentials],
+        logger: logger.child({ component: 'emulator' }),
+      });
       port = { baseUrl: emulator.url, ...credentials };
       logger.info({ url: emulator.url }, 'no Port credentials configured: running the embedded local Port');
     } catch (error) {
+      if (isMarinaError(error, 'DATA_DIR_LOCKED')) {
+        // A standalone `marina emulator --data` on our embedded Port's folder: do not share it.
+        logger.fatal({ code: error.code, dataDir: error.details['dataDir'] }, describeError(error));
+        lock.release();
+        throw error;
+      }
       logger.error({ err: error }, 'the embedded local Port failed to start; integrations run without Port');
     }
   }
@@ -122,6 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await server?.close().catch(() => undefined);
     await host.stop();
     await closeEmulator();
+    lock.release();
     logger.fatal({ code: (error as { code?: unknown }).code }, redactor.redact(describeError(error)));
     throw error;
   }
@@ -145,9 +169,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const { clean } = await host.stop({ timeoutMs });
       await closing;
       await closeEmulator();
+      lock.release();
       logger.info({ clean }, clean ? 'shutdown complete' : 'shutdown deadline passed; some work was cut short');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       return { clean };
     },
   };
+}
+
+/** A crashed process's lock was taken over: worth a warning, since its work may be unfinished. */
+function logStaleLock(logger: Logger, stale: StaleLock): void {
+  const owner = stale.owner ? { pid: stale.owner.pid, hostname: stale.owner.hostname, command: stale.owner.command, lockedAt: stale.owner.lockedAt } : undefined;
+  logger.warn({ lockFile: stale.file, previousOwner: owner, reason: stale.reason }, 'took over the stale lock of the data directory (its process is gone)');
 }
