@@ -64,6 +64,11 @@ export type ErrorCode =
   | 'HOST_SHUTDOWN_TIMEOUT'
   | 'HOST_NOT_RUNNING'
   | 'HOST_LISTEN_FAILED'
+  // data directory
+  /** Another live process holds the data directory's lock. */
+  | 'DATA_DIR_LOCKED'
+  /** The data directory or its lock file cannot be created or written. */
+  | 'DATA_DIR_UNAVAILABLE'
   // Port emulator
   | 'EMULATOR_OPTIONS_INVALID'
   | 'EMULATOR_DATA_CORRUPT';

@@ -76,6 +76,9 @@ const integration = {
     // the daemon's environment holds every integration's secrets.
     allowEnvironmentVariablesJqAccess: { type: 'boolean', default: false },
     mapping,
+    // Sharding (`marina start --shard i/N`): the shard that runs this integration; without it,
+    // a hash of the identifier decides (src/config/shard.ts).
+    shard: { type: 'integer', minimum: 0 },
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { embeddedPortSettings, portConnection, type HostConfig, type PortConnection } from '../config/host-config.js';
+import { lockDataDir, type DataDirLock, type StaleLock } from '../data-dir-lock.js';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import { createLogger, resolveLogFormat, type Logger } from '../observability/logger.js';
@@ -30,6 +31,8 @@ export interface DaemonOptions {
   redactor?: SecretRedactor;
   /** Resync settings (cap, page timeout, a listener override for `marina sail`). */
   resync?: HostResyncOptions;
+  /** What runs the daemon, recorded in the data directory's lock for whoever finds it taken. @default 'marina start' */
+  command?: string;
 }
 
 /** A running Marina: host, HTTP server, logger, metrics, and the embedded Port if any. */
@@ -71,18 +74,36 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   logger.info({ version: options.version, config: config.source }, 'marina starting');
   if (options.ignoredOceanSettings?.length) logger.warn({ settings: options.ignoredOceanSettings }, 'these Ocean settings are not used by Marina');
+  const command = options.command ?? 'marina start';
+  let lock: DataDirLock;
+  try {
+    // Before anything writes to the data directory: its journals must have one writer.
+    lock = await lockDataDir(config.dataDir, { command, onStaleLock: (stale) => logStaleLock(logger, stale) });
+  } catch (error) {
+    logger.fatal({ code: (error as { code?: unknown }).code, dataDir: config.dataDir }, describeError(error));
+    throw error;
+  }
 
   let emulator: EmbeddedPort | undefined;
   let port: PortConnection | undefined = portConnection(config);
   const embedded = embeddedPortSettings(config);
   if (embedded !== undefined) {
     try {
-      emulator = await startEmbeddedPort({ settings: embedded, dataDir: config.dataDir, logger, redactor, configSource: config.source });
+      emulator = await startEmbeddedPort({
+        settings: embedded,
+        dataDir: config.dataDir,
+        lockCommand: `${command} (embedded Port)`,
+        logger,
+        redactor,
+        configSource: config.source,
+      });
       port = emulator.connection;
     } catch (error) {
-      // An address the operator chose is taken: refuse, as for the HTTP server's.
-      if (isMarinaError(error, 'HOST_LISTEN_FAILED')) {
-        logger.fatal({ code: error.code }, redactor.redact(describeError(error)));
+      // A standalone `marina emulator --data` on our embedded Port's folder (do not share it),
+      // or an address the operator chose is taken (refuse, as for the HTTP server's).
+      if (isMarinaError(error, 'DATA_DIR_LOCKED') || isMarinaError(error, 'HOST_LISTEN_FAILED')) {
+        logger.fatal({ code: error.code, ...(error.code === 'DATA_DIR_LOCKED' ? { dataDir: error.details['dataDir'] } : {}) }, redactor.redact(describeError(error)));
+        lock.release();
         throw error;
       }
       logger.error({ err: error }, 'the embedded local Port failed to start; integrations run without Port');
@@ -124,6 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await server?.close().catch(() => undefined);
     await host.stop();
     await closeEmulator();
+    lock.release();
     logger.fatal({ code: (error as { code?: unknown }).code }, redactor.redact(describeError(error)));
     throw error;
   }
@@ -147,9 +169,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const { clean } = await host.stop({ timeoutMs });
       await closing;
       await closeEmulator();
+      lock.release();
       logger.info({ clean }, clean ? 'shutdown complete' : 'shutdown deadline passed; some work was cut short');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       return { clean };
     },
   };
+}
+
+/** A crashed process's lock was taken over: worth a warning, since its work may be unfinished. */
+function logStaleLock(logger: Logger, stale: StaleLock): void {
+  const owner = stale.owner ? { pid: stale.owner.pid, hostname: stale.owner.hostname, command: stale.owner.command, lockedAt: stale.owner.lockedAt } : undefined;
+  logger.warn({ lockFile: stale.file, previousOwner: owner, reason: stale.reason }, 'took over the stale lock of the data directory (its process is gone)');
 }

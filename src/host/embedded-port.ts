@@ -22,13 +22,16 @@ export interface EmbeddedPortOptions {
   redactor: SecretRedactor;
   /** Where the config came from, to tell the operator where to fix the port and credentials. */
   configSource: string;
+  /** What runs it, recorded in the lock of its data folder for whoever finds it taken. */
+  lockCommand?: string;
 }
 
 /**
  * Starts the embedded Port (the emulator) on `port.embedded`'s address, with its credentials or
  * a random pair, and logs how to look at what lands in it: its URL, the `/_emulator` inspection
  * routes (no token), and where its `/v1` credentials are set (never their values).
- * @throws MarinaError `HOST_LISTEN_FAILED` when its address is taken or not allowed.
+ * @throws MarinaError `HOST_LISTEN_FAILED` when its address is taken or not allowed;
+ * `DATA_DIR_LOCKED` when another process holds its data folder.
  */
 export async function startEmbeddedPort(options: EmbeddedPortOptions): Promise<EmbeddedPort> {
   const { settings, logger, configSource } = options;
@@ -43,6 +46,7 @@ export async function startEmbeddedPort(options: EmbeddedPortOptions): Promise<E
   try {
     emulator = await startEmulator({
       dataDir: path.join(options.dataDir, 'emulator'),
+      ...(options.lockCommand === undefined ? {} : { lockCommand: options.lockCommand }),
       host: settings.host,
       port: settings.port,
       credentials: [credentials],

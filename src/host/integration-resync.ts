@@ -90,7 +90,11 @@ export async function startIntegrationResync(options: IntegrationResyncOptions):
   return { runtime, ...(provisioningError === undefined ? {} : { provisioningError }) };
 }
 
-/** The listener `marina sail` uses: resyncs enabled, nothing triggered on its own. */
-export function commandDrivenListener(): EventListener {
-  return { type: 'CLI', resyncs: true, async start() {}, async stop() {} };
+/**
+ * The listener of a command that drives each resync itself (`marina sail`, and `marina start`
+ * when every integration is ONCE): resyncs enabled, nothing triggered on its own. `type` is what
+ * the status API shows.
+ */
+export function commandDrivenListener(type = 'CLI'): EventListener {
+  return { type, resyncs: true, async start() {}, async stop() {} };
 }
