@@ -232,7 +232,7 @@ describe('the container image', () => {
       'run', '-d', '--name', OCEAN, '--read-only', '-p', '127.0.0.1::8000',
       '-e', 'OCEAN__INTEGRATION__TYPE=fake',
       '-e', 'OCEAN__INTEGRATION__IDENTIFIER=ocean-fake',
-      '-e', 'OCEAN__EVENT_LISTENER__TYPE=ONCE',
+      '-e', 'OCEAN__EVENT_LISTENER__TYPE=POLLING', // ONCE would exit after its resync
       '-e', 'OCEAN__INTEGRATION__CONFIG__ENTITY_COUNT={"fake-person":5}',
       IMAGE,
     ]);

@@ -63,7 +63,7 @@ plugins: { directories: ["${path.join(repoRoot, 'plugins')}"], watch: false }
 integrations:
   - identifier: canny
     type: custom
-    eventListener: { type: ONCE }
+    eventListener: { type: POLLING, interval: 3600 }
     mapping: { file: "${path.join(corpus, 'examples/canny/port-app-config.yml')}" }
     config:
       baseUrl: "${mock.url}/canny/api/v1?apiKey=${CANNY.apiKey}"

@@ -47,7 +47,8 @@ beforeAll(async () => {
     [
       `  - identifier: ${identifier}`,
       '    type: fake',
-      '    eventListener: { type: ONCE }',
+      // Resyncs once at start and keeps serving (an all-ONCE config would exit after its resyncs).
+      '    eventListener: { type: POLLING, interval: 3600 }',
       '    config: { entityCount: { fake-department: 2, fake-person: 6, fake-office: 2, fake-team: 2, fake-project: 2 } }',
       ...(identifier === PINNED ? ['    shard: 2'] : []),
     ].join('\n'),
