@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { describeError, isMarinaError } from '../errors.js';
-import { createMappingEngine, loadPortAppConfig, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
+import { createMappingEngine, loadPortAppConfig, type ItemError, type MapPageResult, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
+import { readRecordBatches, RecordInputError } from './record-batches.js';
 
 /**
  * `marina map --mapping FILE [--kind KIND] [--input FILE|-] [--engine auto|jq-wasm]
@@ -68,46 +69,42 @@ function parseArgs(args: string[]): MapArgs {
   return out as MapArgs;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A JSON array of records, or NDJSON (one record per line); errors name the line. */
-export function parseRecords(text: string, source: string): unknown[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  if (trimmed.startsWith('[')) {
-    try {
-      const value: unknown = JSON.parse(trimmed);
-      if (Array.isArray(value)) return value;
-    } catch (error) {
-      // A first line that is itself an array could be NDJSON of arrays; report as JSON if not.
-      if (!trimmed.split('\n')[0]!.trim().endsWith(']')) throw new UsageError(`${source}: invalid JSON: ${(error as Error).message}`);
-    }
+/** The input as a stream of chunks; a read failure becomes an input error naming the file. */
+async function* inputChunks(path: string, stdin: NodeJS.ReadableStream): AsyncGenerator<unknown> {
+  const stream = path === '-' ? stdin : createReadStream(path, { highWaterMark: 1024 * 1024 });
+  try {
+    yield* stream;
+  } catch (error) {
+    throw new RecordInputError(`${path === '-' ? '<stdin>' : path}: cannot read input: ${(error as Error).message}`);
   }
-  const records: unknown[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      records.push(JSON.parse(line));
-    } catch (error) {
-      throw new UsageError(`${source}:${i + 1}: invalid JSON: ${(error as Error).message}`);
-    }
-  });
-  return records;
 }
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.write(text)) resolve();
+    if (text === '' || stream.write(text)) resolve();
     else stream.once('drain', resolve);
   });
 }
 
+function describeType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** One selected resource's results over the whole input. */
+interface Tally {
+  index: number;
+  resource: ResourceConfig;
+  counts: MapPageResult['counts'];
+  misconfigurations: Record<string, string>;
+  itemErrors: ItemError[];
+  /** NDJSON held back to keep the output's order: later resources, and `--parse-all` failures. */
+  held: string[];
+  heldFailed: string[];
+}
+
 export async function runMapCommand(args: string[], io: MapCommandIo): Promise<number> {
   let engine: MappingEngine | undefined;
+  let batches: AsyncGenerator<unknown[]> | undefined;
   try {
     const opts = parseArgs(args);
     const config = await loadPortAppConfig(opts.mapping);
@@ -117,43 +114,105 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     if (selected.length === 0) {
       throw new UsageError(opts.kind === undefined ? `${opts.mapping}: the mapping has no resources` : `${opts.mapping}: no resource has kind ${opts.kind}`);
     }
-    const text = opts.input === '-' ? await readAll(io.stdin) : await readFile(opts.input, 'utf8').catch((error: Error) => {
-      throw new UsageError(`${opts.input}: cannot read input: ${error.message}`);
-    });
-    const records = parseRecords(text, opts.input === '-' ? '<stdin>' : opts.input);
-
     engine = createMappingEngine({ engine: opts.engine, allowEnv: opts.allowEnv });
+    const mapper = engine;
+    // jq-wasm checks the expressions on its worker threads (which take a while to start) while
+    // the input is read and parsed here; mapping starts once the check is done.
+    let checked = false;
+    const compiling = Promise.all(selected.map(([, resource]) => mapper.compile(resource))).finally(() => {
+      checked = true;
+    });
+    compiling.catch(() => undefined);
+    batches = readRecordBatches(inputChunks(opts.input, io.stdin), { source: opts.input === '-' ? '<stdin>' : opts.input });
+    const readAhead: unknown[][] = [];
+    while (!checked) {
+      const next = await batches.next();
+      if (next.done === true) break;
+      readAhead.push(next.value);
+    }
+
     const problems: string[] = [];
-    for (const [index, resource] of selected) {
-      const compiled = await engine.compile(resource);
+    (await compiling).forEach((compiled, k) => {
+      const [index, resource] = selected[k]!;
       for (const p of compiled.problems) {
         const where = p.path.startsWith('selector') || p.path.startsWith('port.') ? p.path : `port.entity.mappings.${p.path}`;
         problems.push(`${opts.mapping}: resources[${index}] (kind ${resource.kind}): ${where}: ${JSON.stringify(p.expression)}: ${p.error.split('\n')[0]}`);
       }
-    }
+    });
     if (problems.length > 0) {
       await write(io.stderr, `invalid mapping:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
       return 1;
     }
 
-    for (const [index, resource] of selected) {
-      const result = await engine.mapPage(resource, records, { parseAll: opts.parseAll });
-      let out = '';
-      for (const entity of result.passed) out += `${JSON.stringify(entity)}\n`;
-      for (const entity of result.failed) out += `${JSON.stringify(entity)}\n`;
-      await write(io.stdout, out);
-      const label = `resources[${index}] (kind ${resource.kind})`;
+    const tallies: Tally[] = selected.map(([index, resource]) => ({
+      index,
+      resource,
+      counts: { input: 0, items: 0, mapped: 0, filtered: 0, skipped: 0, itemErrors: 0 },
+      misconfigurations: {},
+      itemErrors: [],
+      held: [],
+      heldFailed: [],
+    }));
+    let offset = 0;
+    const mapBatch = async (records: unknown[]): Promise<void> => {
+      // Records that are not objects are refused here, so messages carry their place in the input.
+      const objects: unknown[] = [];
+      const origins: number[] = [];
+      const refused: ItemError[] = [];
+      records.forEach((record, i) => {
+        if (typeof record === 'object' && record !== null && !Array.isArray(record)) {
+          objects.push(record);
+          origins.push(offset + i);
+        } else {
+          refused.push({ index: offset + i, message: `record ${offset + i} is not an object (got ${describeType(record)})` });
+        }
+      });
+      for (const [k, tally] of tallies.entries()) {
+        const result = await mapper.mapPage(tally.resource, objects, { parseAll: opts.parseAll });
+        let passed = '';
+        for (const entity of result.passed) passed += `${JSON.stringify(entity)}\n`;
+        let failed = '';
+        for (const entity of result.failed) failed += `${JSON.stringify(entity)}\n`;
+        if (k === 0) await write(io.stdout, passed);
+        else if (passed !== '') tally.held.push(passed);
+        if (failed !== '') tally.heldFailed.push(failed);
+        const c = result.counts;
+        tally.counts.input += records.length;
+        tally.counts.items += c.items;
+        tally.counts.mapped += c.mapped;
+        tally.counts.filtered += c.filtered;
+        tally.counts.skipped += c.skipped;
+        tally.counts.itemErrors += c.itemErrors + refused.length;
+        Object.assign(tally.misconfigurations, result.misconfigurations);
+        const errors = [...refused, ...result.itemErrors.map((e) => ({ ...e, index: origins[e.index]! }))];
+        tally.itemErrors.push(...errors.sort((a, b) => a.index - b.index));
+      }
+      offset += records.length;
+    };
+    for (const records of readAhead.splice(0)) await mapBatch(records);
+    for await (const records of batches) await mapBatch(records);
+
+    for (const tally of tallies) {
+      for (const text of tally.held) await write(io.stdout, text);
+      for (const text of tally.heldFailed) await write(io.stdout, text);
+    }
+    for (const tally of tallies) {
+      const label = `resources[${tally.index}] (kind ${tally.resource.kind})`;
       let report = '';
-      for (const [path, expression] of Object.entries(result.misconfigurations)) {
+      for (const [path, expression] of Object.entries(tally.misconfigurations)) {
         report += `${label}: misconfigured ${path}: ${JSON.stringify(expression)} gave null, no output or an error\n`;
       }
-      for (const e of result.itemErrors) report += `${label}: record ${e.index}: ${e.message}\n`;
-      const c = result.counts;
+      for (const e of tally.itemErrors) report += `${label}: record ${e.index}: ${e.message}\n`;
+      const c = tally.counts;
       report += `${label}: ${c.input} records, ${c.items} items: ${c.mapped} mapped, ${c.filtered} filtered by selector, ${c.skipped} skipped, ${c.itemErrors} item errors\n`;
       await write(io.stderr, report);
     }
     return 0;
   } catch (error) {
+    if (error instanceof RecordInputError) {
+      await write(io.stderr, `${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       await write(io.stderr, `${error.message}\n${USAGE}\n`);
       return 2;
@@ -165,6 +224,8 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     await write(io.stderr, `map failed: ${describeError(error)}\n`);
     return 2;
   } finally {
+    // Closes the input when mapping stopped before its end.
+    await batches?.return(undefined).catch(() => undefined);
     await engine?.close();
   }
 }

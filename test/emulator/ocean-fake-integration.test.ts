@@ -95,7 +95,7 @@ test('every kind of the default mapping is written whole; undefined properties a
   }
 
   const sent = mapped.get('fake-person')![0]!;
-  const stored = emulator.entity('fake-person', sent.identifier)!;
+  const stored = emulator.entity('fake-person', String(sent.identifier))!;
   const { name: _name, department: _department, ...defined } = sent.properties as Record<string, unknown>;
   expect(stored.properties).toEqual(defined);
   expect(Object.keys(stored.properties).sort()).toEqual(['age', 'bio', 'email', 'status']);
@@ -119,13 +119,13 @@ test('the same holds for single writes, merge, PUT and validation_only', async (
 
   const merged = await call('POST', '/v1/blueprints/fake-person/entities?upsert=true&merge=true', { identifier: person.identifier, properties: { nickname: 'x', age: 99 } });
   expect([200, 201]).toContain(merged.status);
-  expect(emulator.entity('fake-person', person.identifier)!.properties).toMatchObject({ age: 99, email: person.properties!['email'] });
-  expect(emulator.entity('fake-person', person.identifier)!.properties).not.toHaveProperty('nickname');
+  expect(emulator.entity('fake-person', String(person.identifier))!.properties).toMatchObject({ age: 99, email: person.properties!['email'] });
+  expect(emulator.entity('fake-person', String(person.identifier))!.properties).not.toHaveProperty('nickname');
 
   const put = await call('PUT', `/v1/blueprints/fake-person/entities/${person.identifier}`, { ...body, properties: { ...body.properties, age: 7 } });
   expect(put.status).toBe(200);
-  expect(emulator.entity('fake-person', person.identifier)!.properties).toEqual(expect.objectContaining({ age: 7 }));
-  expect(emulator.entity('fake-person', person.identifier)!.properties).not.toHaveProperty('department');
+  expect(emulator.entity('fake-person', String(person.identifier))!.properties).toEqual(expect.objectContaining({ age: 7 }));
+  expect(emulator.entity('fake-person', String(person.identifier))!.properties).not.toHaveProperty('department');
 
   const dry = await call('POST', '/v1/blueprints/fake-person/entities?upsert=true&validation_only=true', { ...body, identifier: 'not-written' });
   expect(dry.status).toBe(201);
