@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { describeError, isMarinaError } from '../errors.js';
-import { createMappingEngine, loadPortAppConfig, type ItemError, type MapPageResult, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
-import { readRecordBatches, RecordInputError } from './record-batches.js';
+import { loadPortAppConfig, type ItemError, type MapPageResult, type ResourceConfig } from '../mapping/index.js';
+import { createMapWorkers, defaultMapWorkerCount, type BatchResult, type MapWorkers } from './map-workers.js';
+import { RecordInputError, splitRecordBatches } from './record-batches.js';
 
 /**
  * `marina map --mapping FILE [--kind KIND] [--input FILE|-] [--engine auto|jq-wasm]
@@ -86,10 +87,6 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
-function describeType(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
 /** One selected resource's results over the whole input. */
 interface Tally {
   index: number;
@@ -103,8 +100,7 @@ interface Tally {
 }
 
 export async function runMapCommand(args: string[], io: MapCommandIo): Promise<number> {
-  let engine: MappingEngine | undefined;
-  let batches: AsyncGenerator<unknown[]> | undefined;
+  let workers: MapWorkers | undefined;
   try {
     const opts = parseArgs(args);
     const config = await loadPortAppConfig(opts.mapping);
@@ -114,36 +110,9 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     if (selected.length === 0) {
       throw new UsageError(opts.kind === undefined ? `${opts.mapping}: the mapping has no resources` : `${opts.mapping}: no resource has kind ${opts.kind}`);
     }
-    engine = createMappingEngine({ engine: opts.engine, allowEnv: opts.allowEnv });
-    const mapper = engine;
-    // jq-wasm checks the expressions on its worker threads (which take a while to start) while
-    // the input is read and parsed here; mapping starts once the check is done.
-    let checked = false;
-    const compiling = Promise.all(selected.map(([, resource]) => mapper.compile(resource))).finally(() => {
-      checked = true;
-    });
-    compiling.catch(() => undefined);
-    batches = readRecordBatches(inputChunks(opts.input, io.stdin), { source: opts.input === '-' ? '<stdin>' : opts.input });
-    const readAhead: unknown[][] = [];
-    while (!checked) {
-      const next = await batches.next();
-      if (next.done === true) break;
-      readAhead.push(next.value);
-    }
-
-    const problems: string[] = [];
-    (await compiling).forEach((compiled, k) => {
-      const [index, resource] = selected[k]!;
-      for (const p of compiled.problems) {
-        const where = p.path.startsWith('selector') || p.path.startsWith('port.') ? p.path : `port.entity.mappings.${p.path}`;
-        problems.push(`${opts.mapping}: resources[${index}] (kind ${resource.kind}): ${where}: ${JSON.stringify(p.expression)}: ${p.error.split('\n')[0]}`);
-      }
-    });
-    if (problems.length > 0) {
-      await write(io.stderr, `invalid mapping:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-      return 1;
-    }
-
+    const source = opts.input === '-' ? '<stdin>' : opts.input;
+    workers = createMapWorkers({ resources: selected.map(([, resource]) => resource), engine: opts.engine, allowEnv: opts.allowEnv, parseAll: opts.parseAll, source });
+    const mapWorkers = workers;
     const tallies: Tally[] = selected.map(([index, resource]) => ({
       index,
       resource,
@@ -153,44 +122,72 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
       held: [],
       heldFailed: [],
     }));
-    let offset = 0;
-    const mapBatch = async (records: unknown[]): Promise<void> => {
-      // Records that are not objects are refused here, so messages carry their place in the input.
-      const objects: unknown[] = [];
-      const origins: number[] = [];
-      const refused: ItemError[] = [];
-      records.forEach((record, i) => {
-        if (typeof record === 'object' && record !== null && !Array.isArray(record)) {
-          objects.push(record);
-          origins.push(offset + i);
-        } else {
-          refused.push({ index: offset + i, message: `record ${offset + i} is not an object (got ${describeType(record)})` });
+
+    // Batches are split here and parsed and mapped on the workers, several at once; results are
+    // taken in input order. Nothing is written before the mapping is known to compile.
+    let checked = false;
+    const checkMapping = async (): Promise<string[]> => {
+      const problems: string[] = [];
+      (await mapWorkers.ready).forEach((fieldProblems, k) => {
+        const [index, resource] = selected[k]!;
+        for (const p of fieldProblems) {
+          const where = p.path.startsWith('selector') || p.path.startsWith('port.') ? p.path : `port.entity.mappings.${p.path}`;
+          problems.push(`${opts.mapping}: resources[${index}] (kind ${resource.kind}): ${where}: ${JSON.stringify(p.expression)}: ${p.error.split('\n')[0]}`);
         }
       });
+      checked = true;
+      return problems;
+    };
+    let offset = 0;
+    const take = async (outcome: Promise<BatchResult>): Promise<void> => {
+      const batch = await outcome;
+      const refused: ItemError[] = batch.refused.map(({ index, got }) => ({ index: offset + index, message: `record ${offset + index} is not an object (got ${got})` }));
       for (const [k, tally] of tallies.entries()) {
-        const result = await mapper.mapPage(tally.resource, objects, { parseAll: opts.parseAll });
-        let passed = '';
-        for (const entity of result.passed) passed += `${JSON.stringify(entity)}\n`;
-        let failed = '';
-        for (const entity of result.failed) failed += `${JSON.stringify(entity)}\n`;
-        if (k === 0) await write(io.stdout, passed);
-        else if (passed !== '') tally.held.push(passed);
-        if (failed !== '') tally.heldFailed.push(failed);
+        const result = batch.resources[k]!;
+        if (k === 0) await write(io.stdout, result.passed);
+        else if (result.passed !== '') tally.held.push(result.passed);
+        if (result.failed !== '') tally.heldFailed.push(result.failed);
         const c = result.counts;
-        tally.counts.input += records.length;
+        tally.counts.input += batch.records;
         tally.counts.items += c.items;
         tally.counts.mapped += c.mapped;
         tally.counts.filtered += c.filtered;
         tally.counts.skipped += c.skipped;
         tally.counts.itemErrors += c.itemErrors + refused.length;
         Object.assign(tally.misconfigurations, result.misconfigurations);
-        const errors = [...refused, ...result.itemErrors.map((e) => ({ ...e, index: origins[e.index]! }))];
-        tally.itemErrors.push(...errors.sort((a, b) => a.index - b.index));
+        const errors = [...refused, ...result.itemErrors.map((e) => ({ ...e, index: offset + e.index }))];
+        tally.itemErrors.push(...errors.sort((x, y) => x.index - y.index));
       }
-      offset += records.length;
+      offset += batch.records;
     };
-    for (const records of readAhead.splice(0)) await mapBatch(records);
-    for await (const records of batches) await mapBatch(records);
+
+    const inflight: Promise<BatchResult>[] = [];
+    const maxInflight = 2 * defaultMapWorkerCount();
+    let problems: string[] = [];
+    const next = async (): Promise<boolean> => {
+      if (!checked) {
+        problems = await checkMapping();
+        if (problems.length > 0) return false;
+      }
+      await take(inflight.shift()!);
+      return true;
+    };
+    let stopped = false;
+    for await (const batch of splitRecordBatches(inputChunks(opts.input, io.stdin), { source })) {
+      const outcome = mapWorkers.map(batch);
+      outcome.catch(() => undefined);
+      inflight.push(outcome);
+      if (inflight.length >= maxInflight && !(await next())) {
+        stopped = true;
+        break;
+      }
+    }
+    while (!stopped && inflight.length > 0) if (!(await next())) stopped = true;
+    if (!checked) problems = await checkMapping();
+    if (problems.length > 0) {
+      await write(io.stderr, `invalid mapping:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      return 1;
+    }
 
     for (const tally of tallies) {
       for (const text of tally.held) await write(io.stdout, text);
@@ -224,8 +221,6 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     await write(io.stderr, `map failed: ${describeError(error)}\n`);
     return 2;
   } finally {
-    // Closes the input when mapping stopped before its end.
-    await batches?.return(undefined).catch(() => undefined);
-    await engine?.close();
+    await workers?.close();
   }
 }

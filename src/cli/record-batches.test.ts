@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readRecordBatches, RecordInputError } from './record-batches.js';
+import { parseRecordBatch, RecordInputError, splitRecordBatches } from './record-batches.js';
 
 /** Cuts `text` into chunks at the given fractions, as a stream might deliver it. */
 function chunksOf(text: string, cuts: number[]): Buffer[] {
@@ -18,11 +18,11 @@ function chunksOf(text: string, cuts: number[]): Buffer[] {
 async function readAll(chunks: Iterable<Buffer | string>, batchBytes = 64): Promise<{ records: unknown[]; batches: number }> {
   const records: unknown[] = [];
   let batches = 0;
-  for await (const batch of readRecordBatches((async function* () {
+  for await (const batch of splitRecordBatches((async function* () {
     yield* chunks;
   })(), { source: 'in.json', batchBytes })) {
     batches++;
-    records.push(...batch);
+    records.push(...parseRecordBatch(batch, 'in.json'));
   }
   return { records, batches };
 }
@@ -99,6 +99,6 @@ test('a read failure of the underlying stream propagates', async () => {
     throw new Error('disk gone');
   })();
   await expect((async () => {
-    for await (const _ of readRecordBatches(failing, { source: 'x' })) void _;
+    for await (const _ of splitRecordBatches(failing, { source: 'x' })) void _;
   })()).rejects.toThrow('disk gone');
 });

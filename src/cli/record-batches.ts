@@ -1,8 +1,9 @@
 /**
- * Reads raw records from a stream as they arrive, in batches: a JSON array (`[{...}, ...]`) or
- * NDJSON (one record per line). Memory holds one batch, whatever the input's size, and the
- * native `JSON.parse` does the parsing: a byte scan only finds where array elements end, jumping
- * over string contents with `indexOf`, and each batch of elements is parsed in one call.
+ * Raw records from a stream as they arrive, in batches: a JSON array (`[{...}, ...]`) or NDJSON
+ * (one record per line). Splitting and parsing are two steps, so batches can be parsed on
+ * other threads: `splitRecordBatches` only finds where array elements (or lines) end, with a
+ * byte scan that jumps over string contents with `indexOf`; `parseRecordBatch` parses a batch
+ * with one native `JSON.parse`. Memory holds a batch or two, whatever the input's size.
  */
 
 /** Bad input: the message names the source, the line and what is wrong. */
@@ -10,10 +11,18 @@ export class RecordInputError extends Error {
   override name = 'RecordInputError';
 }
 
-export interface RecordBatchOptions {
+/** Complete records as text: array elements separated by commas, or whole lines. */
+export interface RecordBatch {
+  kind: 'elements' | 'lines';
+  bytes: Uint8Array;
+  /** The input's line number (1-based) of the batch's first byte. */
+  firstLine: number;
+}
+
+export interface SplitOptions {
   /** Named in error messages (a path, or `<stdin>`). */
   source: string;
-  /** Bytes of input gathered before a batch is parsed. @default 1 MiB */
+  /** Bytes of input gathered into one batch. @default 1 MiB */
   batchBytes?: number;
 }
 
@@ -25,13 +34,15 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
+const AFTER_ARRAY = 'unexpected data after the JSON array (NDJSON records are objects, one per line)';
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-function countNewlines(buffer: Buffer, start: number, end: number): number {
+function countNewlines(bytes: Uint8Array, start: number, end: number): number {
   let count = 0;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = buffer.indexOf(NEWLINE, start); at !== -1 && at < end; at = buffer.indexOf(NEWLINE, at + 1)) count++;
   return count;
 }
@@ -40,7 +51,7 @@ function toBuffer(chunk: unknown): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
 }
 
-/** Where `text` holds a JSON.parse error's position, the 1-based line of it within `text`. */
+/** Where V8's JSON.parse message gives a position in `text`, the 1-based line of it. */
 function lineOfParseError(text: string, message: string): number | undefined {
   const match = /position (\d+)/.exec(message);
   if (match === null) return undefined;
@@ -50,11 +61,45 @@ function lineOfParseError(text: string, message: string): number | undefined {
   return line;
 }
 
+/** Parses one batch; errors name the input's line (or the batch's lines when V8 gives no position). */
+export function parseRecordBatch(batch: RecordBatch, source: string): unknown[] {
+  const text = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength).toString('utf8');
+  if (batch.kind === 'elements') {
+    const wrapped = `[${text}]`;
+    try {
+      return JSON.parse(wrapped) as unknown[];
+    } catch (error) {
+      const message = (error as Error).message;
+      const at = lineOfParseError(wrapped, message);
+      const lines = at === undefined ? `${batch.firstLine}-${batch.firstLine + countNewlines(batch.bytes, 0, batch.bytes.length)}` : String(batch.firstLine + at - 1);
+      throw new RecordInputError(`${source}:${lines}: invalid JSON: ${message}`);
+    }
+  }
+  const records: unknown[] = [];
+  let line = batch.firstLine - 1;
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf('\n', from);
+    if (to === -1) to = text.length;
+    line++;
+    const raw = text.slice(from, to);
+    from = to + 1;
+    if (raw.trim() === '') continue;
+    try {
+      records.push(JSON.parse(raw));
+    } catch (error) {
+      throw new RecordInputError(`${source}:${line}: invalid JSON: ${(error as Error).message}`);
+    }
+  }
+  return records;
+}
+
 /**
- * Yields arrays of parsed records, in input order. Throws {@link RecordInputError} at the first
- * problem; batches before it have been yielded.
+ * Yields batches of complete records in input order. Throws {@link RecordInputError} for what
+ * the split itself can see (an unclosed array, data after it); JSON errors inside a batch are
+ * found when it is parsed.
  */
-export async function* readRecordBatches(input: AsyncIterable<unknown>, options: RecordBatchOptions): AsyncGenerator<unknown[]> {
+export async function* splitRecordBatches(input: AsyncIterable<unknown>, options: SplitOptions): AsyncGenerator<RecordBatch> {
   const batchBytes = options.batchBytes ?? 1024 * 1024;
   const source = options.source;
   let pending: Buffer = Buffer.alloc(0);
@@ -63,41 +108,31 @@ export async function* readRecordBatches(input: AsyncIterable<unknown>, options:
   let mode: 'unknown' | 'array' | 'ndjson' = 'unknown';
   let started = false;
 
-  // Array mode: the scan's state between chunks. `scanAt` is where the scan resumes in
-  // `pending`; `cut` is just past the last complete element's separator (or the array's end).
+  // Array mode: the scan's state between chunks. `pending` always starts with the array's `[`
+  // (the real one, or one put back after a cut); `scanAt` is where the scan resumes; `cut` is
+  // just past the last comma between two complete elements; `end` is the closing bracket.
   let depth = 0;
   let inString = false;
   let scanAt = 0;
   let cut = -1;
-  let lastElementEnd = -1;
+  let end = -1;
   let closed = false;
-  let batches = 0;
+  let cuts = 0;
 
   const fail = (line: number, message: string): never => {
     throw new RecordInputError(`${source}:${line}: ${message}`);
   };
+  const lineAt = (buffer: Buffer, at: number): number => linesBefore + countNewlines(buffer, 0, at) + 1;
 
-  /** Parses pending[from, to) holding complete array elements separated by commas. */
-  const parseElements = (from: number, to: number): unknown[] => {
-    const text = pending.toString('utf8', from, to);
-    try {
-      const value: unknown = JSON.parse(`[${text}]`);
-      return value as unknown[];
-    } catch (error) {
-      const message = (error as Error).message;
-      const firstLine = linesBefore + countNewlines(pending, 0, from) + 1;
-      const at = lineOfParseError(`[${text}]`, message);
-      // Without a position in V8's message, name the lines of the batch.
-      const lines = at === undefined ? `${firstLine}-${firstLine + countNewlines(pending, from, to)}` : String(firstLine + at - 1);
-      throw new RecordInputError(`${source}:${lines}: invalid JSON: ${message}`);
-    }
+  /** Elements pending[1, to) as a batch, when they hold anything but whitespace. */
+  const elements = (to: number): RecordBatch | undefined => {
+    const bytes = pending.subarray(1, to);
+    if (bytes.every(isWhitespace)) return undefined;
+    return { kind: 'elements', bytes, firstLine: linesBefore + 1 };
   };
 
-  /**
-   * Scans pending from scanAt. Returns the records of the complete elements once they fill a
-   * batch, or of the rest when the array closes; otherwise undefined (more input needed).
-   */
-  const scanArray = (): unknown[] | undefined => {
+  /** Scans pending from scanAt; a batch once enough complete elements are in, or at the close. */
+  const scanArray = (): RecordBatch | undefined => {
     const buf = pending;
     const n = buf.length;
     let i = scanAt;
@@ -123,15 +158,11 @@ export async function* readRecordBatches(input: AsyncIterable<unknown>, options:
         depth--;
         if (depth === 0) {
           closed = true;
-          lastElementEnd = i;
+          end = i;
           i++;
           break;
         }
-        if (depth < 0) fail(linesBefore + countNewlines(buf, 0, i) + 1, `invalid JSON: unexpected "${String.fromCharCode(byte)}"`);
-      } else if (byte === COMMA && depth === 1) {
-        cut = i + 1;
-        lastElementEnd = i;
-      }
+      } else if (byte === COMMA && depth === 1) cut = i + 1;
       i++;
     }
     // When the input so far ends inside a string with a run of backslashes, resume at the run's
@@ -143,62 +174,36 @@ export async function* readRecordBatches(input: AsyncIterable<unknown>, options:
     }
     scanAt = i;
     if (closed) {
-      const end = lastElementEnd;
       // `[a,` + `]`: a batch was cut after a comma and nothing but whitespace follows it.
-      if (batches > 0 && pending.toString('utf8', 1, end).trim() === '') {
-        fail(linesBefore + countNewlines(buf, 0, end) + 1, 'invalid JSON: a comma before the closing bracket of the array');
-      }
-      const records = parseElements(1, end);
-      // Everything after the closing bracket must be whitespace.
-      for (let k = scanAt; k < buf.length; k++) {
-        if (!isWhitespace(buf[k]!)) {
-          fail(linesBefore + countNewlines(buf, 0, k) + 1, 'unexpected data after the JSON array (NDJSON records are objects, one per line)');
-        }
-      }
-      linesBefore += countNewlines(buf, 0, buf.length);
+      const batch = elements(end);
+      if (batch === undefined && cuts > 0) fail(lineAt(buf, end), 'invalid JSON: a comma before the closing bracket of the array');
+      for (let k = scanAt; k < n; k++) if (!isWhitespace(buf[k]!)) fail(lineAt(buf, k), AFTER_ARRAY);
+      linesBefore += countNewlines(buf, 0, n);
       pending = Buffer.alloc(0);
-      scanAt = 0;
-      cut = -1;
-      return records;
+      return batch;
     }
     if (cut > 1 && cut >= batchBytes) {
-      const records = parseElements(1, cut - 1);
+      const batch = elements(cut - 1);
+      if (batch === undefined) fail(lineAt(buf, cut), 'invalid JSON: an array element is missing before a comma');
       linesBefore += countNewlines(buf, 0, cut);
-      // Keep the array's opening bracket in front so offsets stay the same for the next batch.
+      // Put the bracket back in front, so positions in `pending` mean the same after the cut.
       pending = Buffer.concat([Buffer.from('['), buf.subarray(cut)]);
       scanAt = scanAt - cut + 1;
-      lastElementEnd = -1;
       cut = -1;
-      batches++;
-      return records;
+      cuts++;
+      return batch;
     }
     return undefined;
   };
 
-  /** NDJSON: parses the complete lines in pending (all of it when final). */
-  const takeLines = (final: boolean): unknown[] | undefined => {
-    const end = final ? pending.length : pending.lastIndexOf(NEWLINE) + 1;
-    if (end <= 0 || (!final && end < batchBytes)) return undefined;
-    const text = pending.toString('utf8', 0, end);
-    const records: unknown[] = [];
-    let line = linesBefore;
-    let from = 0;
-    while (from < text.length) {
-      let to = text.indexOf('\n', from);
-      if (to === -1) to = text.length;
-      line++;
-      const raw = text.slice(from, to);
-      from = to + 1;
-      if (raw.trim() === '') continue;
-      try {
-        records.push(JSON.parse(raw));
-      } catch (error) {
-        fail(line, `invalid JSON: ${(error as Error).message}`);
-      }
-    }
-    linesBefore = line;
-    pending = pending.subarray(end);
-    return records;
+  /** NDJSON: the complete lines in pending once they fill a batch (all of it when final). */
+  const takeLines = (final: boolean): RecordBatch | undefined => {
+    const to = final ? pending.length : pending.lastIndexOf(NEWLINE) + 1;
+    if (to <= 0 || (!final && to < batchBytes)) return undefined;
+    const batch: RecordBatch = { kind: 'lines', bytes: pending.subarray(0, to), firstLine: linesBefore + 1 };
+    linesBefore += countNewlines(pending, 0, to);
+    pending = pending.subarray(to);
+    return batch;
   };
 
   for await (const chunk of input) {
@@ -207,6 +212,11 @@ export async function* readRecordBatches(input: AsyncIterable<unknown>, options:
       if (bytes.length === 0) continue;
       started = true;
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    }
+    if (mode === 'array' && closed) {
+      for (let k = 0; k < bytes.length; k++) if (!isWhitespace(bytes[k]!)) fail(lineAt(bytes, k), AFTER_ARRAY);
+      linesBefore += countNewlines(bytes, 0, bytes.length);
+      continue;
     }
     pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
     if (mode === 'unknown') {
@@ -222,28 +232,22 @@ export async function* readRecordBatches(input: AsyncIterable<unknown>, options:
       }
     }
     if (mode === 'array') {
-      if (closed) {
-        for (let k = 0; k < pending.length; k++) {
-          if (!isWhitespace(pending[k]!)) fail(linesBefore + countNewlines(pending, 0, k) + 1, 'unexpected data after the JSON array (NDJSON records are objects, one per line)');
-        }
-        linesBefore += countNewlines(pending, 0, pending.length);
-        pending = Buffer.alloc(0);
-        continue;
-      }
-      for (let records = scanArray(); records !== undefined; records = closed ? undefined : scanArray()) {
-        if (records.length > 0) yield records;
-        if (closed) break;
+      // A cut leaves no complete element behind it, so one batch per call is all there is.
+      while (!closed) {
+        const batch = scanArray();
+        if (batch === undefined) break;
+        yield batch;
       }
     } else {
-      const records = takeLines(false);
-      if (records !== undefined && records.length > 0) yield records;
+      const batch = takeLines(false);
+      if (batch !== undefined) yield batch;
     }
   }
 
   if (mode === 'array') {
-    if (!closed) fail(linesBefore + countNewlines(pending, 0, pending.length) + 1, 'invalid JSON: the input ends before the JSON array is closed');
+    if (!closed) fail(lineAt(pending, pending.length), 'invalid JSON: the input ends before the JSON array is closed');
   } else if (mode === 'ndjson') {
-    const records = takeLines(true);
-    if (records !== undefined && records.length > 0) yield records;
+    const batch = takeLines(true);
+    if (batch !== undefined) yield batch;
   }
 }
