@@ -80,9 +80,9 @@ async function* inputChunks(path: string, stdin: NodeJS.ReadableStream): AsyncGe
   }
 }
 
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (text === '' || stream.write(text)) resolve();
+    if (text.length === 0 || stream.write(text)) resolve();
     else stream.once('drain', resolve);
   });
 }
@@ -95,8 +95,8 @@ interface Tally {
   misconfigurations: Record<string, string>;
   itemErrors: ItemError[];
   /** NDJSON held back to keep the output's order: later resources, and `--parse-all` failures. */
-  held: string[];
-  heldFailed: string[];
+  held: Uint8Array[];
+  heldFailed: Uint8Array[];
 }
 
 export async function runMapCommand(args: string[], io: MapCommandIo): Promise<number> {
@@ -145,8 +145,8 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
       for (const [k, tally] of tallies.entries()) {
         const result = batch.resources[k]!;
         if (k === 0) await write(io.stdout, result.passed);
-        else if (result.passed !== '') tally.held.push(result.passed);
-        if (result.failed !== '') tally.heldFailed.push(result.failed);
+        else if (result.passed.length > 0) tally.held.push(result.passed);
+        if (result.failed.length > 0) tally.heldFailed.push(result.failed);
         const c = result.counts;
         tally.counts.input += batch.records;
         tally.counts.items += c.items;

@@ -28,8 +28,12 @@ const jqPool: JqPool = {
 const engine = createMappingEngine({ engine: data.engine, allowEnv: data.allowEnv, jqPool });
 const compiled = Promise.all(data.resources.map((resource) => engine.compile(resource)));
 
+// TextEncoder gives each result its own ArrayBuffer, which can be handed over without a copy.
+const utf8 = new TextEncoder();
+
 function send(message: WorkerMessage): void {
-  port.postMessage(message);
+  const owned = message.type === 'result' && 'result' in message ? message.result.resources.flatMap((r) => [r.passed.buffer, r.failed.buffer]) : [];
+  port.postMessage(message, owned as ArrayBuffer[]);
 }
 
 compiled.then(
@@ -61,8 +65,8 @@ async function mapBatch(message: Extract<MainMessage, { type: 'batch' }>): Promi
     let failed = '';
     for (const entity of result.failed) failed += `${JSON.stringify(entity)}\n`;
     resources.push({
-      passed,
-      failed,
+      passed: utf8.encode(passed),
+      failed: utf8.encode(failed),
       counts: result.counts,
       misconfigurations: result.misconfigurations,
       itemErrors: result.itemErrors.map((e) => ({ ...e, index: origins[e.index]! })),

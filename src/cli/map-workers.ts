@@ -22,10 +22,13 @@ export interface MapWorkerData {
   source: string;
 }
 
-/** One resource's results for one batch; item error indexes count from the batch's start. */
+/**
+ * One resource's results for one batch: NDJSON, already UTF-8 (encoded on the worker, so the
+ * main thread only writes bytes); item error indexes count from the batch's start.
+ */
 export interface ResourceBatchResult {
-  passed: string;
-  failed: string;
+  passed: Uint8Array;
+  failed: Uint8Array;
   counts: MapPageResult['counts'];
   misconfigurations: Record<string, string>;
   itemErrors: ItemError[];
