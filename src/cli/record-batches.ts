@@ -2,7 +2,7 @@
  * Raw records from a stream as they arrive, in batches: a JSON array (`[{...}, ...]`) or NDJSON
  * (one record per line). Splitting and parsing are two steps, so batches can be parsed on
  * other threads: `splitRecordBatches` only finds where array elements (or lines) end, with a
- * byte scan that jumps over string contents with `indexOf`; `parseRecordBatch` parses a batch
+ * byte scan that tracks strings and nesting; `parseRecordBatch` parses a batch
  * with one native `JSON.parse`. Memory holds a batch or two, whatever the input's size.
  */
 
@@ -113,6 +113,7 @@ export async function* splitRecordBatches(input: AsyncIterable<unknown>, options
   // just past the last comma between two complete elements; `end` is the closing bracket.
   let depth = 0;
   let inString = false;
+  let escaped = false;
   let scanAt = 0;
   let cut = -1;
   let end = -1;
@@ -138,17 +139,23 @@ export async function* splitRecordBatches(input: AsyncIterable<unknown>, options
     let i = scanAt;
     while (i < n && !closed) {
       if (inString) {
-        const quote = buf.indexOf(QUOTE, i);
-        if (quote === -1) {
-          i = n;
-          break;
+        // A string's body: a tight byte loop beats indexOf calls on the short strings (keys)
+        // records are made of. A backslash escapes the next byte, maybe in the next chunk.
+        if (escaped) {
+          escaped = false;
+          i++;
         }
-        // A quote after an odd run of backslashes is escaped. The run lies at or after `i`:
-        // a scan never stops inside one (see below).
-        let backslashes = 0;
-        for (let k = quote - 1; k >= i && buf[k] === BACKSLASH; k--) backslashes++;
-        i = quote + 1;
-        if (backslashes % 2 === 0) inString = false;
+        while (i < n) {
+          const byte = buf[i++];
+          if (byte === QUOTE) {
+            inString = false;
+            break;
+          }
+          if (byte === BACKSLASH) {
+            if (i < n) i++;
+            else escaped = true;
+          }
+        }
         continue;
       }
       const byte = buf[i]!;
@@ -164,13 +171,6 @@ export async function* splitRecordBatches(input: AsyncIterable<unknown>, options
         }
       } else if (byte === COMMA && depth === 1) cut = i + 1;
       i++;
-    }
-    // When the input so far ends inside a string with a run of backslashes, resume at the run's
-    // start so it is counted whole once the rest arrives.
-    if (inString && i === n) {
-      let k = n - 1;
-      while (k >= scanAt && buf[k] === BACKSLASH) k--;
-      i = k + 1;
     }
     scanAt = i;
     if (closed) {
