@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { describeError, isMarinaError } from '../errors.js';
-import { loadPortAppConfig, type ItemError, type MapPageResult, type ResourceConfig } from '../mapping/index.js';
+import { findJqProblems, loadPortAppConfig, type ItemError, type MapPageResult, type ResourceConfig } from '../mapping/index.js';
 import { createMapWorkers, defaultMapWorkerCount, type BatchResult, type MapWorkers } from './map-workers.js';
 import { RecordInputError, splitRecordBatches } from './record-batches.js';
 
@@ -126,17 +127,16 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     // Batches are split here and parsed and mapped on the workers, several at once; results are
     // taken in input order. Nothing is written before the mapping is known to compile.
     let checked = false;
+    const mappingText = await readFile(opts.mapping, 'utf8');
     const checkMapping = async (): Promise<string[]> => {
-      const problems: string[] = [];
-      (await mapWorkers.ready).forEach((fieldProblems, k) => {
-        const [index, resource] = selected[k]!;
-        for (const p of fieldProblems) {
-          const where = p.path.startsWith('selector') || p.path.startsWith('port.') ? p.path : `port.entity.mappings.${p.path}`;
-          problems.push(`${opts.mapping}: resources[${index}] (kind ${resource.kind}): ${where}: ${JSON.stringify(p.expression)}: ${p.error.split('\n')[0]}`);
-        }
-      });
+      // The workers compiled the mapping; their verdicts stand in for an engine's.
+      const verdicts = await mapWorkers.ready;
+      const compiled = { compile: async (resource: ResourceConfig) => ({ kind: resource.kind, problems: verdicts[selected.findIndex(([, r]) => r === resource)] ?? [] }) };
+      const found = await findJqProblems(config, mappingText, compiled, selected.map(([index]) => index));
       checked = true;
-      return problems;
+      return found.map(
+        (p) => `${opts.mapping}${p.line === undefined ? '' : `:${p.line}`}: resources[${p.resourceIndex}] (kind ${p.kind}): ${p.field}: ${JSON.stringify(p.expression)}: ${p.error}`,
+      );
     };
     let offset = 0;
     const take = async (outcome: Promise<BatchResult>): Promise<void> => {
