@@ -36,9 +36,7 @@ test('a record that makes jq-wasm abort on its heap cap becomes an item error; t
 }, 60_000);
 
 test('a stuck program is abandoned after the call timeout and its worker replaced', async () => {
-  // The timeout also covers the worker's start (its first call is the mapping's compile check),
-  // which takes over a second on a loaded machine: 5 s keeps the test about stuck programs.
-  const engine = createMappingEngine({ workers: 1, engine: 'jq-wasm', callTimeoutMs: 5_000 });
+  const engine = createMappingEngine({ workers: 1, engine: 'jq-wasm', callTimeoutMs: 1_000 });
   try {
     const stuck = resource('if .slow then last(range(0; 1e12)) else 2 end');
     const result = await engine.mapPage(stuck, [{ id: 'x', slow: true }]);
