@@ -1,6 +1,9 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describeError, isMarinaError } from '../errors.js';
-import { createMappingEngine, findJqProblems, loadPortAppConfig, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
+import { findJqProblems, loadPortAppConfig, type ItemError, type MapPageResult, type MisconfiguredField, type ResourceConfig } from '../mapping/index.js';
+import { createMapWorkers, defaultMapWorkerCount, type BatchResult, type MapWorkers } from './map-workers.js';
+import { RecordInputError, splitRecordBatches } from './record-batches.js';
 
 /**
  * `marina map --mapping FILE [--kind KIND] [--input FILE|-] [--engine auto|jq-wasm]
@@ -68,46 +71,38 @@ function parseArgs(args: string[]): MapArgs {
   return out as MapArgs;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A JSON array of records, or NDJSON (one record per line); errors name the line. */
-export function parseRecords(text: string, source: string): unknown[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  if (trimmed.startsWith('[')) {
-    try {
-      const value: unknown = JSON.parse(trimmed);
-      if (Array.isArray(value)) return value;
-    } catch (error) {
-      // A first line that is itself an array could be NDJSON of arrays; report as JSON if not.
-      if (!trimmed.split('\n')[0]!.trim().endsWith(']')) throw new UsageError(`${source}: invalid JSON: ${(error as Error).message}`);
-    }
+/** The input as a stream of chunks; a read failure becomes an input error naming the file. */
+async function* inputChunks(path: string, stdin: NodeJS.ReadableStream): AsyncGenerator<unknown> {
+  const stream = path === '-' ? stdin : createReadStream(path, { highWaterMark: 1024 * 1024 });
+  try {
+    yield* stream;
+  } catch (error) {
+    throw new RecordInputError(`${path === '-' ? '<stdin>' : path}: cannot read input: ${(error as Error).message}`);
   }
-  const records: unknown[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      records.push(JSON.parse(line));
-    } catch (error) {
-      throw new UsageError(`${source}:${i + 1}: invalid JSON: ${(error as Error).message}`);
-    }
-  });
-  return records;
 }
 
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.write(text)) resolve();
+    if (text.length === 0 || stream.write(text)) resolve();
     else stream.once('drain', resolve);
   });
 }
 
+/** One selected resource's results over the whole input. */
+interface Tally {
+  index: number;
+  resource: ResourceConfig;
+  counts: MapPageResult['counts'];
+  /** Per misconfigured field, summed over the batches; the first batch's example stays. */
+  misconfigurations: Record<string, MisconfiguredField>;
+  itemErrors: ItemError[];
+  /** NDJSON held back to keep the output's order: later resources, and `--parse-all` failures. */
+  held: Uint8Array[];
+  heldFailed: Uint8Array[];
+}
+
 export async function runMapCommand(args: string[], io: MapCommandIo): Promise<number> {
-  let engine: MappingEngine | undefined;
+  let workers: MapWorkers | undefined;
   try {
     const opts = parseArgs(args);
     const config = await loadPortAppConfig(opts.mapping);
@@ -117,40 +112,109 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     if (selected.length === 0) {
       throw new UsageError(opts.kind === undefined ? `${opts.mapping}: the mapping has no resources` : `${opts.mapping}: no resource has kind ${opts.kind}`);
     }
-    const text = opts.input === '-' ? await readAll(io.stdin) : await readFile(opts.input, 'utf8').catch((error: Error) => {
-      throw new UsageError(`${opts.input}: cannot read input: ${error.message}`);
-    });
-    const records = parseRecords(text, opts.input === '-' ? '<stdin>' : opts.input);
+    const source = opts.input === '-' ? '<stdin>' : opts.input;
+    workers = createMapWorkers({ resources: selected.map(([, resource]) => resource), engine: opts.engine, allowEnv: opts.allowEnv, parseAll: opts.parseAll, source });
+    const mapWorkers = workers;
+    const tallies: Tally[] = selected.map(([index, resource]) => ({
+      index,
+      resource,
+      counts: { input: 0, items: 0, mapped: 0, filtered: 0, skipped: 0, itemErrors: 0 },
+      misconfigurations: {},
+      itemErrors: [],
+      held: [],
+      heldFailed: [],
+    }));
 
-    engine = createMappingEngine({ engine: opts.engine, allowEnv: opts.allowEnv });
+    // Batches are split here and parsed and mapped on the workers, several at once; results are
+    // taken in input order. Nothing is written before the mapping is known to compile.
+    let checked = false;
     const mappingText = await readFile(opts.mapping, 'utf8');
-    const problems = (await findJqProblems(config, mappingText, engine, selected.map(([index]) => index))).map(
-      (p) => `${opts.mapping}${p.line === undefined ? '' : `:${p.line}`}: resources[${p.resourceIndex}] (kind ${p.kind}): ${p.field}: ${JSON.stringify(p.expression)}: ${p.error}`,
-    );
+    const checkMapping = async (): Promise<string[]> => {
+      // The workers compiled the mapping; their verdicts stand in for an engine's.
+      const verdicts = await mapWorkers.ready;
+      const compiled = { compile: async (resource: ResourceConfig) => ({ kind: resource.kind, problems: verdicts[selected.findIndex(([, r]) => r === resource)] ?? [] }) };
+      const found = await findJqProblems(config, mappingText, compiled, selected.map(([index]) => index));
+      checked = true;
+      return found.map(
+        (p) => `${opts.mapping}${p.line === undefined ? '' : `:${p.line}`}: resources[${p.resourceIndex}] (kind ${p.kind}): ${p.field}: ${JSON.stringify(p.expression)}: ${p.error}`,
+      );
+    };
+    let offset = 0;
+    const take = async (outcome: Promise<BatchResult>): Promise<void> => {
+      const batch = await outcome;
+      const refused: ItemError[] = batch.refused.map(({ index, got }) => ({ index: offset + index, message: `record ${offset + index} is not an object (got ${got})` }));
+      for (const [k, tally] of tallies.entries()) {
+        const result = batch.resources[k]!;
+        if (k === 0) await write(io.stdout, result.passed);
+        else if (result.passed.length > 0) tally.held.push(result.passed);
+        if (result.failed.length > 0) tally.heldFailed.push(result.failed);
+        const c = result.counts;
+        tally.counts.input += batch.records;
+        tally.counts.items += c.items;
+        tally.counts.mapped += c.mapped;
+        tally.counts.filtered += c.filtered;
+        tally.counts.skipped += c.skipped;
+        tally.counts.itemErrors += c.itemErrors + refused.length;
+        for (const [path, field] of Object.entries(result.misconfiguredFields)) {
+          const seen = tally.misconfigurations[path];
+          tally.misconfigurations[path] = seen === undefined ? { ...field } : { ...seen, items: seen.items + field.items };
+        }
+        const errors = [...refused, ...result.itemErrors.map((e) => ({ ...e, index: offset + e.index }))];
+        tally.itemErrors.push(...errors.sort((x, y) => x.index - y.index));
+      }
+      offset += batch.records;
+    };
+
+    const inflight: Promise<BatchResult>[] = [];
+    const maxInflight = 2 * defaultMapWorkerCount();
+    let problems: string[] = [];
+    const next = async (): Promise<boolean> => {
+      if (!checked) {
+        problems = await checkMapping();
+        if (problems.length > 0) return false;
+      }
+      await take(inflight.shift()!);
+      return true;
+    };
+    let stopped = false;
+    for await (const batch of splitRecordBatches(inputChunks(opts.input, io.stdin), { source })) {
+      const outcome = mapWorkers.map(batch);
+      outcome.catch(() => undefined);
+      inflight.push(outcome);
+      if (inflight.length >= maxInflight && !(await next())) {
+        stopped = true;
+        break;
+      }
+    }
+    while (!stopped && inflight.length > 0) if (!(await next())) stopped = true;
+    if (!checked) problems = await checkMapping();
     if (problems.length > 0) {
       await write(io.stderr, `invalid mapping:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
       return 1;
     }
 
-    for (const [index, resource] of selected) {
-      const result = await engine.mapPage(resource, records, { parseAll: opts.parseAll });
-      let out = '';
-      for (const entity of result.passed) out += `${JSON.stringify(entity)}\n`;
-      for (const entity of result.failed) out += `${JSON.stringify(entity)}\n`;
-      await write(io.stdout, out);
-      const label = `resources[${index}] (kind ${resource.kind})`;
+    for (const tally of tallies) {
+      for (const text of tally.held) await write(io.stdout, text);
+      for (const text of tally.heldFailed) await write(io.stdout, text);
+    }
+    for (const tally of tallies) {
+      const label = `resources[${tally.index}] (kind ${tally.resource.kind})`;
       let report = '';
-      for (const [path, field] of Object.entries(result.misconfiguredFields)) {
+      for (const [path, field] of Object.entries(tally.misconfigurations)) {
         const example = field.exampleIdentifier === undefined ? '' : `, e.g. ${JSON.stringify(field.exampleIdentifier)}`;
         report += `${label}: misconfigured ${path}: ${JSON.stringify(field.expression)} gave null, no output or an error in ${field.items} item${field.items === 1 ? '' : 's'}${example}\n`;
       }
-      for (const e of result.itemErrors) report += `${label}: record ${e.index}: ${e.message}\n`;
-      const c = result.counts;
+      for (const e of tally.itemErrors) report += `${label}: record ${e.index}: ${e.message}\n`;
+      const c = tally.counts;
       report += `${label}: ${c.input} records, ${c.items} items: ${c.mapped} mapped, ${c.filtered} filtered by selector, ${c.skipped} skipped, ${c.itemErrors} item errors\n`;
       await write(io.stderr, report);
     }
     return 0;
   } catch (error) {
+    if (error instanceof RecordInputError) {
+      await write(io.stderr, `${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       await write(io.stderr, `${error.message}\n${USAGE}\n`);
       return 2;
@@ -162,6 +226,6 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     await write(io.stderr, `map failed: ${describeError(error)}\n`);
     return 2;
   } finally {
-    await engine?.close();
+    await workers?.close();
   }
 }

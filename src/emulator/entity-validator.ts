@@ -5,7 +5,7 @@ import type { Blueprint, PropertySchema, RelationValue } from './types.js';
 
 /**
  * Checks an entity's properties and relations against its blueprint the way Port does: unknown
- * keys, JSON types, enum, format, string/number/array constraints, required properties, required
+ * relations, JSON types, enum, format, string/number/array constraints, required properties, required
  * relations and relation arity. Relation targets are checked by the writer, which owns the store.
  */
 
@@ -101,7 +101,9 @@ export function entitySchemaProblem(entity: EntityShape, blueprint: Blueprint): 
   const where = `entity "${entity.identifier}" of blueprint "${blueprint.identifier}"`;
   for (const [id, value] of Object.entries(entity.properties)) {
     const schema = blueprint.schema.properties[id];
-    if (schema === undefined) return schemaMismatch(`${where}: property "${id}" is not defined in the blueprint`);
+    // The writer keeps only defined properties (as Port does); one left over is the store's own
+    // (a property since removed from the blueprint) and is not the writer's to judge.
+    if (schema === undefined) continue;
     if (value === null) continue;
     const problem = propertyValueProblem(schema, value);
     if (problem !== undefined) return schemaMismatch(`${where}: property "${id}" ${problem}`);

@@ -59,6 +59,21 @@ function resolveQuery(ctx: WriteContext, query: unknown, blueprint: string, wher
   }
 }
 
+/**
+ * Port accepts property keys its blueprint does not define and keeps only the defined ones: the
+ * write succeeds and the entity holds (and returns) the blueprint's properties alone. Ocean relies
+ * on it: its fake integration maps `name` and `department` onto a fake-person blueprint without
+ * them, and its smoke test against Port expects those persons to exist. Relations are not
+ * forgiven this way: an undefined relation is still refused.
+ */
+function propertiesTheBlueprintDefines(properties: Record<string, unknown>, blueprint: Blueprint): Record<string, unknown> {
+  const defined: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    if (Object.hasOwn(blueprint.schema.properties, key)) defined[key] = value;
+  }
+  return defined;
+}
+
 function readTeam(ctx: WriteContext, value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   if (value === null) return [];
@@ -132,7 +147,7 @@ export function createWriteBatch(ctx: WriteContext): WriteBatch {
       }
     }
     const team = readTeam(ctx, body['team']);
-    const bodyProperties = (body['properties'] as Record<string, unknown> | undefined) ?? {};
+    const bodyProperties = propertiesTheBlueprintDefines((body['properties'] as Record<string, unknown> | undefined) ?? {}, blueprint);
     const merging = flags.merge && existing !== undefined;
     const title = body['title'] === undefined ? (merging ? existing.title : undefined) : (body['title'] as string | null) ?? undefined;
     const icon = body['icon'] === undefined ? (merging ? existing.icon : undefined) : (body['icon'] as string | null) ?? undefined;

@@ -1,3 +1,4 @@
+import { createDatasourceIndex, type DatasourceIndex } from './datasource-index.js';
 import type { Blueprint, Integration, RelationValue, StoredEntity } from './types.js';
 
 /**
@@ -33,6 +34,8 @@ export interface EmulatorState {
    * dependents checks and cascading deletes cost the number of referrers, not the store size.
    */
   referrers: Map<string, Set<string>>;
+  /** Entities by datasource in listing order, for the owned-entities listing. */
+  byDatasource: DatasourceIndex;
 }
 
 export function createState(): EmulatorState {
@@ -43,6 +46,7 @@ export function createState(): EmulatorState {
     migrations: new Map(),
     records: new Map(),
     referrers: new Map(),
+    byDatasource: createDatasourceIndex(),
   };
 }
 
@@ -118,6 +122,7 @@ export function applyOp(state: EmulatorState, op: StoreOp): void {
     }
     case 'blueprint.delete':
       state.blueprints.delete(op.identifier);
+      for (const entity of state.entities.get(op.identifier)?.values() ?? []) state.byDatasource.remove(entity);
       state.entities.delete(op.identifier);
       return;
     case 'entity.put': {
@@ -127,9 +132,13 @@ export function applyOp(state: EmulatorState, op: StoreOp): void {
         state.entities.set(op.entity.blueprint, entities);
       }
       const before = entities.get(op.entity.identifier);
-      if (before !== undefined) unindex(state, before);
+      if (before !== undefined) {
+        unindex(state, before);
+        if (before.datasource !== op.entity.datasource) state.byDatasource.remove(before);
+      }
       entities.set(op.entity.identifier, op.entity);
       index(state, op.entity);
+      state.byDatasource.add(op.entity);
       return;
     }
     case 'entity.delete': {
@@ -137,6 +146,7 @@ export function applyOp(state: EmulatorState, op: StoreOp): void {
       const before = entities?.get(op.identifier);
       if (before === undefined || entities === undefined) return;
       unindex(state, before);
+      state.byDatasource.remove(before);
       entities.delete(op.identifier);
       return;
     }
@@ -165,6 +175,7 @@ export function applyOp(state: EmulatorState, op: StoreOp): void {
       state.migrations.clear();
       state.records.clear();
       state.referrers.clear();
+      state.byDatasource.clear();
       return;
   }
 }

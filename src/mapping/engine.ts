@@ -4,7 +4,7 @@ import { planResource, pythonTruthy, type FieldSpec, type ResourcePlan, type Tem
 import { Bailout, JqRuntimeError } from './jq/values.js';
 import { CellError, NO_OUTPUT, createEvaluator, type Cell, type CompiledProgram, type EngineChoice } from './evaluator.js';
 import type { ItemError, MapPageResult, MisconfiguredField, PortEntity, ResourceConfig } from './types.js';
-import { createJqPool } from './wasm/jq-pool.js';
+import { createJqPool, type JqPool } from './wasm/jq-pool.js';
 
 /**
  * The mapping stage: raw records in, Port entities out, with Ocean's semantics (see
@@ -25,6 +25,11 @@ export interface MappingEngineOptions {
   logger?: PluginLogger;
   /** A jq call running longer than this is abandoned and its worker replaced. */
   callTimeoutMs?: number;
+  /**
+   * The jq-wasm pool to use instead of starting one (several engines of a process sharing one
+   * pool, as the dry run's threads do); the engine does not close it.
+   */
+  jqPool?: JqPool;
 }
 
 export interface MapPageOptions {
@@ -182,12 +187,14 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
   }
   // Ocean's lockdown prologue; when allowed, jq-wasm gets the real environment (its own is a stub).
   const jqPrologue = allowEnv ? `(${JSON.stringify(env)}) as $ENV | def env: $ENV; ` : 'def env: {}; {} as $ENV | ';
-  const pool = createJqPool({
-    // At least two: while jq-wasm works, the main thread mostly waits, and a page split in
-    // chunks over two workers maps about twice as fast (bench:mapping).
-    size: options.workers ?? Math.max(2, availableParallelism() - 1),
-    ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
-  });
+  const pool =
+    options.jqPool ??
+    createJqPool({
+      // At least two: while jq-wasm works, the main thread mostly waits, and a page split in
+      // chunks over two workers maps about twice as fast (bench:mapping).
+      size: options.workers ?? Math.max(2, availableParallelism() - 1),
+      ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    });
   const evaluator = createEvaluator({ pool, engine: options.engine ?? 'auto', jqPrologue, env });
   const logger = options.logger;
   const prepared = new WeakMap<ResourceConfig, Promise<Prepared>>();
@@ -385,6 +392,6 @@ export function createMappingEngine(options: MappingEngineOptions = {}): Mapping
       return result;
     },
 
-    close: () => pool.close(),
+    close: () => (options.jqPool === undefined ? pool.close() : Promise.resolve()),
   };
 }

@@ -22,7 +22,7 @@ export interface JqProblem {
  * maps such a field to null at run time; `marina map` and `marina validate` report it up front.
  * `text` is the file the config was parsed from, for the lines.
  */
-export async function findJqProblems(config: PortAppConfig, text: string, engine: MappingEngine, resourceIndexes?: readonly number[]): Promise<JqProblem[]> {
+export async function findJqProblems(config: PortAppConfig, text: string, engine: Pick<MappingEngine, 'compile'>, resourceIndexes?: readonly number[]): Promise<JqProblem[]> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: false });
   const problems: JqProblem[] = [];

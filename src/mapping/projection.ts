@@ -73,6 +73,9 @@ function uses(node: JqNode, atRoot: boolean): Uses {
         (acc, b) => union(union(acc, uses(b.cond, atRoot)), uses(b.then, atRoot)),
         node.otherwise ? uses(node.otherwise, atRoot) : atRoot ? EVERYTHING : new Set(),
       );
+    case 'update':
+      // The result is the whole input with one path changed.
+      return atRoot ? EVERYTHING : new Set();
     case 'call': {
       if (atRoot && !INPUT_FREE.has(`${node.name}/${node.args.length}`)) return EVERYTHING;
       return node.args.reduce<Uses>((acc, a) => union(acc, uses(a, atRoot)), new Set());

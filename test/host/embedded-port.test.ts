@@ -5,6 +5,9 @@ import path from 'node:path';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+/** The daemon boots from source (tsx): on a loaded machine that takes well over the helper's 20 s default. */
+const LISTEN_TIMEOUT_MS = 90_000;
+
 
 /**
  * The embedded Port as a user meets it in the real daemon (`bin/marina start`): its URL and how
@@ -64,7 +67,7 @@ describe('the embedded Port', () => {
     const url = `http://127.0.0.1:${port}`;
     const env = { EMBEDDED_PORT_SECRET: SECRET };
 
-    let daemon = await startDaemon(file, { env });
+    let daemon = await startDaemon(file, { env, listenTimeoutMs: LISTEN_TIMEOUT_MS });
     try {
       await daemon.waitFor('/api/integrations/fake', (body) => body.resync?.lastRun?.status === 'completed', 'the first resync');
       expect(startLine(daemon)).toMatchObject({
@@ -97,7 +100,7 @@ describe('the embedded Port', () => {
     expect(daemon.output()).not.toContain(SECRET);
 
     // Same URL, same credentials, same data after a restart.
-    daemon = await startDaemon(file, { env });
+    daemon = await startDaemon(file, { env, listenTimeoutMs: LISTEN_TIMEOUT_MS });
     try {
       await daemon.waitForOutput('no Port organization configured');
       expect(startLine(daemon)).toMatchObject({ url });
@@ -114,7 +117,7 @@ describe('the embedded Port', () => {
   test('without port.embedded the log says the port and credentials change at every start, and where to fix them', async () => {
     const dir = tempDir();
     const file = writeConfig(dir, '');
-    const daemon = await startDaemon(file);
+    const daemon = await startDaemon(file, { listenTimeoutMs: LISTEN_TIMEOUT_MS });
     try {
       await daemon.waitForOutput('no Port organization configured');
       const line = startLine(daemon)!;

@@ -5,6 +5,9 @@ import { eventually } from '../support/eventually.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+/** The daemon boots from source (tsx): on a loaded machine that takes well over the helper's 20 s default. */
+const LISTEN_TIMEOUT_MS = 90_000;
+
 
 /**
  * Two integrations of the fake plugin that produce the same entities (same blueprint and
@@ -47,7 +50,7 @@ integrations:
   );
   // fake-c writes other identifiers (every identifier and relation prefixed): no conflict.
   writeFileSync(path.join(dir, 'prefixed.yml'), prefixedMapping());
-  daemon = await startDaemon(file);
+  daemon = await startDaemon(file, { listenTimeoutMs: LISTEN_TIMEOUT_MS });
   for (const id of ['fake-a', 'fake-b', 'fake-c']) await daemon.waitFor(`/api/integrations/${id}`, (body) => body.resync !== null && body.resync !== undefined, `${id} provisioned`);
 }, 120_000);
 

@@ -8,6 +8,9 @@ import { eventually } from '../support/eventually.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { repoRoot } from './host-test-support.js';
 
+/** The daemon boots from source (tsx): on a loaded machine that takes well over the helper's 20 s default. */
+const LISTEN_TIMEOUT_MS = 90_000;
+
 
 /**
  * Mapping misconfigurations in the real daemon (`bin/marina start`, the fake plugin through the
@@ -94,7 +97,7 @@ describe('mapping misconfigurations', () => {
   });
 
   test('a resync logs each misconfigured field once with its count and an example, and counts it in the run record and metrics', async () => {
-    daemon = await startDaemon(configFile);
+    daemon = await startDaemon(configFile, { listenTimeoutMs: LISTEN_TIMEOUT_MS });
     const status = await daemon.waitFor('/api/integrations/misconf', (body) => body.resync?.lastRun?.status !== undefined, 'the first resync');
     const run = status.resync.lastRun;
     const block = run.progress.kinds[0];

@@ -138,6 +138,62 @@ describe('fast path against jq-wasm on hand-picked semantics', () => {
   });
 });
 
+// The built-ins the corpus's last expressions needed (dates, ordering, entries, fromjson,
+// contains, all/any, capture, sub with captures, `|=`), on records made to reach them.
+const LATER_BUILTINS = [
+  '.t | todate', '.t | todateiso8601', '.t | strftime("%Y-%m-%dT%H:%M:%SZ")', '.t | strftime("%F %T")', '.t | strftime("%Y/%m/%d %%")',
+  '.t / 1000 | todate', '.s | strptime("%Y-%m-%dT%H:%M:%SZ")', '.s | strptime("%Y-%m-%d") | mktime', '.s | fromdate', '.s | fromdateiso8601',
+  '.s | strptime("%Y-%m-%d %H:%M:%S") | strftime("%Y-%m-%dT%H:%M:%SZ")', '.s | strptime("%s")', '.t | tostring | strptime("%s")',
+  '.s | strptime("%Y-%m-%d") | todate', '.a | mktime', '.a | todate', 'now | type', '(.s | sub("\\\\..*Z$"; "Z") | strptime("%Y-%m-%dT%H:%M:%SZ") | mktime) - (.t // 0)',
+  '.j | fromjson', '.j | fromjson | .k', '.a | sort_by(.k)', '.a | sort_by(.k, .v)', '.a | sort_by(.k) | .[0].v', '.a | group_by(.k)',
+  '.a | group_by(.k) | map(.[0].v)', '.a | unique', '.a | map(.k) | unique | length', '.a | min_by(.k)', '.a | max_by(.k)', '.a | max_by(.v) | .k',
+  '.o | to_entries', '.a | to_entries', '.o // {} | to_entries | max_by(.value) | .key', '.s | contains("2")', '.a | contains(["x"])',
+  '.o | contains({"k": 1})', '.a | contains([{"k": 1}])', '[.a[]? | . as $x | ["x", "y"] | contains([$x])] | any(.)', '.a | all(.[]; . != null)',
+  '.a | any(.[]; . == "x")', '.a | any(. == 1)', '.a | all(type == "string")', '.s | split("-") as $p | (length > 2 and all($p[]; length > 0))',
+  '.s | capture("(?<y>\\\\d{4})-(?<m>\\\\d{2})")', '.s | capture("(?<x>z)?")', '.s | capture("(?<d>\\\\d)"; "g")', '.s | capture("(?<y>\\\\d{4})") | .y',
+  '.s | sub("(?<h>\\\\d{2}):(?<m>\\\\d{2})"; "\\(.m)h\\(.h)")', '.s | gsub("(?<d>\\\\d)"; "<\\(.d)>")', '.s | sub("(?<h>[+-]\\\\d{2})(?<m>\\\\d{2})$"; "\\(.h):\\(.m)")',
+  '.a | .[1] |= tostring', '.o | .k |= . + 1', '.o | .k |= empty', '.a | .[5] |= 1', '.o.x.y |= 2', '.a | .[0] |= empty', '.s | split("-") | .[1] |= ascii_downcase | join("-")',
+  '.a[0].k |= "z"', '(.o | .k |= (., 1))',
+];
+
+function laterBuiltinsRecord(): fc.Arbitrary<Record<string, unknown>> {
+  const epoch = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800 }), fc.double({ min: 0, max: 4e9, noNaN: true }), fc.constantFrom(-1, -1.5, 1425599621.25, 1e12, 253402300800, 0));
+  const dateText = fc.oneof(
+    fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2060-01-01T00:00:00Z'), noInvalidDate: true }).chain((d) =>
+      fc.constantFrom(d.toISOString(), d.toISOString().replace(/\.\d+Z$/, 'Z'), d.toISOString().slice(0, 10), d.toISOString().slice(0, 19).replace('T', ' ')),
+    ),
+    fc.constantFrom('2015-02-30', '2015-3-5T23:51:47Z', '2015-03-05 ', '2015-03-05x', '', 'x', '1700000000', '2024-01-02T03:04:05+0100', '0999-01-01', '2016-02-29'),
+  );
+  const key = fc.oneof(fc.constantFrom(null, 'a', 'b', 1, 2, true), fc.integer({ min: 0, max: 3 }));
+  const element = fc.oneof(fc.record({ k: key, v: fc.oneof(key, fc.string({ maxLength: 3 })) }), key, fc.constantFrom('x', 'y', [1], { k: 1 }));
+  const object = fc.oneof(fc.record({ k: key, x: fc.constantFrom(null, { y: 1 }, 'z', 1) }, { requiredKeys: [] }), fc.dictionary(fc.constantFrom('k', 'b', 'a', '10'), key, { maxKeys: 3 }));
+  const json = fc.oneof(fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)), fc.constantFrom('{"k":1,"b":2}', '{"10":1,"a":2}', 'nan', '[1,', '"\\ud800"', '1.0', ' [2] ', ''));
+  const brokenDown = fc.oneof(
+    fc.tuple(fc.integer({ min: 1990, max: 2060 }), fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 365 })),
+    fc.constantFrom([2015, 13, 40, 25, 61, 61], [2015, 2, 5], [], 'x', [2015, 2, 5, 23, 51, 47.5, 4, 63]),
+  );
+  return fc.record({
+    t: fc.oneof(epoch, fc.constantFrom(null, 'x')),
+    s: fc.oneof(dateText, fc.constantFrom(null, 5)),
+    a: fc.oneof(fc.array(element, { maxLength: 6 }), brokenDown, fc.constantFrom(null, 'x')),
+    o: fc.oneof(object, fc.constantFrom(null, 'x', [1])),
+    j: fc.oneof(json, fc.constantFrom(null, 3)),
+  });
+}
+
+describe('fast path against jq-wasm on the built-ins for the last corpus expressions', () => {
+  test('every expression on records made to reach them', async () => {
+    const records = fc.sample(laterBuiltinsRecord(), { numRuns: 300, seed: 2026 });
+    const programs = LATER_BUILTINS.map(rewriteSingleQuotes);
+    const compiled = await Promise.all(programs.map((p) => auto.compile(p)));
+    expect(programs.filter((_, k) => compiled[k]!.fast === undefined)).toEqual([]);
+    const { checked, mismatches } = await compare(programs, records);
+    const byProgram = new Map(mismatches.map((m) => [m.slice(0, m.indexOf(' on ')), m]));
+    expect([...byProgram.values()]).toEqual([]);
+    expect(checked).toBeGreaterThan(programs.length * records.length * 0.5);
+  });
+});
+
 /** Random programs from the fast path's grammar, so combinations nobody thought of are tried too. */
 function programArbitrary(): fc.Arbitrary<string> {
   const leaf = fc.constantFrom(

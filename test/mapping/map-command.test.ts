@@ -102,3 +102,20 @@ test('schema problems and bad input are reported, never thrown', async () => {
   expect(unknownKind.code).toBe(2);
   expect(unknownKind.stderr).toContain('no resource has kind nope');
 });
+
+test('a large input is mapped across batches and threads, in input order, with input-wide record numbers', async () => {
+  const records: unknown[] = [];
+  for (let i = 0; i < 40_000; i++) records.push(i === 31_337 ? ['not', 'a', 'record'] : { name: `r${i}`, full_name: `o/r${i}`, fork: i % 10 === 3, stars: i, pad: 'x'.repeat(40) });
+  const input = join(dir, 'large.json');
+  await writeFile(input, JSON.stringify(records));
+  const { code, stdout, stderr } = await run(['--mapping', mapping, '--kind', 'repo', '--input', input, '--parse-all']);
+  expect(code).toBe(0);
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { identifier: string; properties: { stars: number } });
+  // Entities passing the selector first, in input order, then those failing it (--parse-all).
+  const passing = records.flatMap((r, i) => (i !== 31_337 && i % 10 !== 3 ? [`r${i}`] : []));
+  const failing = records.flatMap((r, i) => (i !== 31_337 && i % 10 === 3 ? [`r${i}`] : []));
+  expect(lines.map((e) => e.identifier)).toEqual([...passing, ...failing]);
+  expect(lines[5]!.properties.stars).toBe(6);
+  expect(stderr).toContain('record 31337: record 31337 is not an object (got an array)');
+  expect(stderr).toContain(`40000 records, 39999 items: ${passing.length} mapped, ${failing.length} filtered by selector, 0 skipped, 1 item errors`);
+}, 60_000);

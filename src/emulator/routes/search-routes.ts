@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../context.js';
+import { listingKey } from '../datasource-index.js';
 import { isPlainObject } from '../identifiers.js';
 import { invalidRequest } from '../port-error.js';
 import { withComputedProperties } from '../computed.js';
@@ -23,7 +24,7 @@ function decodeCursor(cursor: unknown, where: string): string | undefined {
 }
 
 function sortKey(entity: StoredEntity): string {
-  return `${entity.blueprint}\u0000${entity.identifier}`;
+  return listingKey(entity.blueprint, entity.identifier);
 }
 
 /** Sorts by (blueprint, identifier) and returns the page after `after` plus the next cursor. */
@@ -101,15 +102,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: EmulatorContext)
       if (Number.isNaN(before)) throw invalidRequest('body/before must be an ISO-8601 date-time');
     }
     const limit = readLimit(body['limit'], 10_000, 5_000, 'body/limit');
-    const matches: StoredEntity[] = [];
-    for (const entities of state().entities.values()) {
-      for (const entity of entities.values()) {
-        if (!entity.datasource.startsWith(prefix) || !entity.datasource.endsWith(suffix)) continue;
-        if (before !== undefined && !(Date.parse(entity.updatedAt) < before)) continue;
-        matches.push(entity);
-      }
-    }
-    const { items, next } = page(matches, decodeCursor(body['from'], 'body/from'), limit);
+    const found = state().byDatasource.page({ prefix, suffix, before, after: decodeCursor(body['from'], 'body/from'), limit });
+    const items = found.entities;
+    const next = found.nextAfter === undefined ? undefined : encodeCursor(found.nextAfter);
     const projection = { include: listParam(request.query, 'include'), exclude: listParam(request.query, 'exclude') };
     const full = present(request.query);
     return { ok: true, entities: items.map((entity) => projectEntity(full(entity), projection)), next: next ?? null };

@@ -22,6 +22,8 @@ export type JqNode =
   | { t: 'if'; branches: { cond: JqNode; then: JqNode }[]; otherwise: JqNode | undefined }
   | { t: 'var'; name: string }
   | { t: 'bind'; source: JqNode; name: string; body: JqNode }
+  /** `path |= body` */
+  | { t: 'update'; path: JqNode; body: JqNode }
   | { t: 'call'; name: string; args: JqNode[] };
 
 export type BinaryOperator = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=';

@@ -1,10 +1,32 @@
 import { UnsupportedJq, type BinaryOperator, type JqNode } from './ast.js';
 import { parseJq } from './parser.js';
-import { SAFE_SUBJECT, compileRegex } from './regex.js';
+import { CONTAINS_BUILTINS } from './builtins/contains.js';
+import { DATE_BUILTINS } from './builtins/dates.js';
+import { ENTRIES_BUILTINS } from './builtins/entries.js';
+import { FROMJSON_BUILTINS } from './builtins/fromjson.js';
+import { QUANTIFIER_BUILTINS } from './builtins/quantifiers.js';
+import { SORTING_BUILTINS } from './builtins/sorting.js';
+import { compileRegexCall } from './regex-calls.js';
+import { compileUpdate } from './update.js';
+import {
+  checkNumber,
+  fail,
+  forEach,
+  indexValue,
+  iterate,
+  jsonValue,
+  multi,
+  setKey,
+  single,
+  type Builtin,
+  type Compiled,
+  type CompileContext,
+  type Emit,
+  type Vars,
+} from './kit.js';
 import {
   Bailout,
   JqRuntimeError,
-  checkKeyOrder,
   codePointLength,
   compareStrings,
   compareValues,
@@ -25,16 +47,6 @@ import {
  * one output also expose `get`, which skips the callbacks on the hot path.
  */
 
-type Vars = unknown[];
-type Emit = (value: unknown) => void;
-
-interface Compiled {
-  /** Exactly one output (or an error) for every input. */
-  single: boolean;
-  get: (input: unknown, vars: Vars) => unknown;
-  run: (input: unknown, vars: Vars, emit: Emit) => void;
-}
-
 /** The outcome of a mapping expression on one record, by Ocean's first-output rule. */
 export type FirstOutput = { kind: 'value'; value: unknown } | { kind: 'none' } | { kind: 'error'; message: string };
 
@@ -51,26 +63,13 @@ export interface FastProgram {
 /** What `firstValue` returns when the program gives no output. */
 export const NO_OUTPUT: unique symbol = Symbol('no output');
 
+
 export interface FastCompileOptions {
   /** What `env` and `$ENV` give: `{}` when the operator hides the environment. */
   env: Record<string, string>;
 }
 
 const STOP = Symbol('stop');
-
-function single(get: (input: unknown, vars: Vars) => unknown): Compiled {
-  return { single: true, get, run: (input, vars, emit) => emit(get(input, vars)) };
-}
-
-function multi(run: (input: unknown, vars: Vars, emit: Emit) => void): Compiled {
-  return {
-    single: false,
-    get: () => {
-      throw new Error('get() on a multi-output node');
-    },
-    run,
-  };
-}
 
 /** Errors raised by a continuation must pass through a `try` untouched. */
 class Passthrough {
@@ -90,21 +89,6 @@ function guardEmit(emit: Emit): Emit {
 function unwrapPassthrough(error: unknown): never | void {
   if (error instanceof Passthrough) throw error.inner;
   if (!(error instanceof JqRuntimeError)) throw error;
-}
-
-function fail(message: string): never {
-  throw new JqRuntimeError(message);
-}
-
-export function setKey(o: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
-}
-
-function checkNumber(n: number): number {
-  // jq prints infinities as ±DBL_MAX and NaN as null; JSON.stringify would print both as null.
-  if (!Number.isFinite(n)) throw new Bailout('non-finite number');
-  return n;
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
@@ -197,26 +181,6 @@ function arithmetic(op: BinaryOperator, a: unknown, b: unknown): unknown {
   }
 }
 
-function indexValue(target: unknown, key: unknown): unknown {
-  if (typeof key === 'string') {
-    if (target === null) return null;
-    if (typeOf(target) === 'object') {
-      return Object.hasOwn(target as object, key) ? jsonValue((target as Record<string, unknown>)[key]) : null;
-    }
-    return fail(`Cannot index ${typeOf(target)} with "${key}"`);
-  }
-  if (typeof key === 'number') {
-    if (target === null) return null;
-    if (Array.isArray(target)) {
-      if (!Number.isInteger(key)) throw new Bailout('fractional index');
-      const i = key < 0 ? target.length + key : key;
-      return i >= 0 && i < target.length ? jsonValue(target[i]) : null;
-    }
-    return fail(`Cannot index ${typeOf(target)} with number`);
-  }
-  throw new Bailout('unusual index key');
-}
-
 function sliceValue(target: unknown, from: unknown, to: unknown): unknown {
   if (target === null) return null;
   if ((from !== null && typeof from !== 'number') || (to !== null && typeof to !== 'number')) {
@@ -231,41 +195,6 @@ function sliceValue(target: unknown, from: unknown, to: unknown): unknown {
     return target.slice(start, end);
   }
   return fail(`Cannot index ${typeOf(target)} with object`);
-}
-
-/** Values taken out of a record whole must be JSON values, or jq (which sees their JSON) decides. */
-function jsonValue(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !isPlainObject(v)) throw new Bailout('non-JSON value');
-  return v;
-}
-
-function iterate(target: unknown, emit: Emit): void {
-  if (Array.isArray(target)) {
-    for (const x of target) emit(jsonValue(x));
-    return;
-  }
-  if (typeOf(target) === 'object') {
-    const keys = Object.keys(target as object);
-    checkKeyOrder(keys);
-    for (const k of keys) emit(jsonValue((target as Record<string, unknown>)[k]));
-    return;
-  }
-  fail(`Cannot iterate over ${describe(target)}`);
-}
-
-/** Runs `node` for each output of `source`, binding nothing: the building block for pipes. */
-function forEach(node: Compiled, input: unknown, vars: Vars, each: Emit): void {
-  if (node.single) each(node.get(input, vars));
-  else node.run(input, vars, each);
-}
-
-type Builtin = (args: Compiled[], ctx: CompileContext) => Compiled;
-
-interface CompileContext {
-  env: Record<string, string>;
-  scopes: Map<string, number>[];
-  slots: number;
 }
 
 function stringOnly(name: string, f: (s: string) => unknown): Builtin {
@@ -462,6 +391,12 @@ const BUILTINS: Record<string, Builtin> = {
     });
   },
   'error/1': ([f]) => multi((input, vars) => forEach(f!, input, vars, (v) => fail(typeof v === 'string' ? v : describe(v)))),
+  ...CONTAINS_BUILTINS,
+  ...DATE_BUILTINS,
+  ...ENTRIES_BUILTINS,
+  ...FROMJSON_BUILTINS,
+  ...QUANTIFIER_BUILTINS,
+  ...SORTING_BUILTINS,
 };
 
 function compileNode(node: JqNode, ctx: CompileContext): Compiled {
@@ -617,9 +552,11 @@ function compileNode(node: JqNode, ctx: CompileContext): Compiled {
         }),
       );
     }
+    case 'update':
+      return compileUpdate(node.path, compileNode(node.body, ctx));
     case 'call': {
       if (node.name === 'del' && node.args.length === 1) return compileDel(node.args[0]!);
-      const regex = compileRegexCall(node.name, node.args);
+      const regex = compileRegexCall(node.name, node.args, (arg) => compileNode(arg, ctx));
       if (regex !== undefined) return regex;
       const builtin = BUILTINS[`${node.name}/${node.args.length}`];
       if (builtin === undefined) throw new UnsupportedJq(`function ${node.name}/${node.args.length}`);
@@ -654,51 +591,6 @@ function compileDel(path: JqNode): Compiled {
     return out;
   };
   return single((input) => del(input, 0));
-}
-
-function literalString(node: JqNode | undefined): string {
-  if (node?.t === 'literal' && typeof node.value === 'string') return node.value;
-  throw new UnsupportedJq('regex arguments must be string literals');
-}
-
-/** test/sub/gsub with literal regex, flags and replacement, within the regex subset. */
-function compileRegexCall(name: string, args: JqNode[]): Compiled | undefined {
-  const arity = args.length;
-  if (!((name === 'test' && (arity === 1 || arity === 2)) || ((name === 'sub' || name === 'gsub') && (arity === 2 || arity === 3)))) {
-    return undefined;
-  }
-  const pattern = literalString(args[0]);
-  const isTest = name === 'test';
-  const flags = (isTest ? arity === 2 : arity === 3) ? literalString(args[arity - 1]) : '';
-  const re = compileRegex(pattern, flags.replace('g', ''));
-  const subject = (input: unknown): string => {
-    if (typeof input !== 'string') return fail(`${describe(input)} cannot be matched, as it is not a string`);
-    if (!SAFE_SUBJECT.test(input)) throw new Bailout('regex on non-ASCII or multi-line text');
-    return input;
-  };
-  if (isTest) return single((input) => re.once.test(subject(input)));
-  const replacement = literalString(args[1]);
-  const global = name === 'gsub' || flags.includes('g');
-  return single((input) => {
-    const s = subject(input);
-    if (!global) {
-      const m = re.once.exec(s);
-      if (m === null) return s;
-      if (m[0] === '') throw new Bailout('empty regex match');
-      return s.slice(0, m.index) + replacement + s.slice(m.index + m[0].length);
-    }
-    const g = re.global;
-    g.lastIndex = 0;
-    let out = '';
-    let last = 0;
-    for (let m = g.exec(s); m !== null; m = g.exec(s)) {
-      // jq and JavaScript step over empty matches differently.
-      if (m[0] === '') throw new Bailout('empty regex match');
-      out += s.slice(last, m.index) + replacement;
-      last = m.index + m[0].length;
-    }
-    return out + s.slice(last);
-  });
 }
 
 function compileIndex(node: Extract<JqNode, { t: 'index' }>, ctx: CompileContext): Compiled {

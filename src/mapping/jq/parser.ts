@@ -215,16 +215,27 @@ class Parser {
     return left;
   }
 
-  // `//` is right associative and binds looser than the assignment operators, which we reject.
+  // `//` is right associative and binds looser than the assignment operators.
   parseAlt(): JqNode {
-    const left = this.parseOr();
-    for (const op of ['=', '|=', '+=', '-=', '*=', '/=', '%=', '//=', '?//', '?//=']) {
-      if (this.isPunct(op)) throw new UnsupportedJq('assignment');
-    }
+    const left = this.parseAssignment();
     if (this.isPunct('//')) {
       this.next();
       return { t: 'alt', left, right: this.parseAlt() };
     }
+    return left;
+  }
+
+  // Assignments do not associate; of them only `|=` is on the fast path.
+  parseAssignment(): JqNode {
+    const left = this.parseOr();
+    const assignments = ['=', '|=', '+=', '-=', '*=', '/=', '%=', '//=', '?//', '?//='];
+    if (this.isPunct('|=')) {
+      this.next();
+      const body = this.parseOr();
+      if (assignments.some((op) => this.isPunct(op))) throw new UnsupportedJq('chained assignment');
+      return { t: 'update', path: left, body };
+    }
+    if (assignments.some((op) => this.isPunct(op))) throw new UnsupportedJq('assignment');
     return left;
   }
 

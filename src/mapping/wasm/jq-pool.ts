@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MarinaError } from '../../errors.js';
+import { startModuleWorker } from '../../start-worker.js';
 import type { JqLoadOptions } from 'jq-wasm';
 import { WORKER_READY, type WorkerRequest, type WorkerResponse } from './jq-protocol.js';
 
@@ -60,23 +59,8 @@ function compiledJqModule(): Promise<WasmModule> {
   return wasmModulePromise;
 }
 
-/** tsx's ESM API (`tsx/esm/api`) as a file URL, resolved from this module. */
-function tsxApiUrl(): string {
-  const resolved = createRequire(import.meta.url).resolve('tsx/esm/api');
-  // require() resolves the CommonJS build; the ESM one sits beside it.
-  const esm = resolved.replace(/\.cjs$/, '.mjs');
-  return pathToFileURL(existsSync(esm) ? esm : resolved).href;
-}
-
 function startWorker(wasmModule: WasmModule): Worker {
-  const js = new URL('./jq-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { wasmModule } });
-  // Running from source (jest, tsx): load the TypeScript worker through tsx's loader.
-  const ts = new URL('./jq-worker.ts', import.meta.url).href;
-  // An eval'd worker resolves bare specifiers from the process's cwd, which need not be this
-  // checkout (`bin/marina sail` run from elsewhere): import tsx by its absolute URL instead.
-  const bootstrap = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: { wasmModule } });
+  return startModuleWorker(new URL('./jq-worker.js', import.meta.url), { workerData: { wasmModule } });
 }
 
 export function createJqPool(options: JqPoolOptions): JqPool {
