@@ -55,7 +55,8 @@ export interface PortConnection {
 export interface HostConfig {
   /** The config file, or a description of where the config came from. */
   source: string;
-  server: { host: string; port: number };
+  /** `publicUrl` (no trailing slash): the server's address as third parties reach it, when configured. */
+  server: { host: string; port: number; publicUrl?: string };
   log: { level: LogLevel };
   /** Absent: the host runs the embedded local Port (the emulator). */
   port?: PortConnection;
@@ -150,7 +151,7 @@ export function normalise(
   const directories: string[] | undefined = config['plugins']?.directories;
   const result: HostConfig = {
     source,
-    server: config['server'],
+    server: normaliseServer(config['server']),
     log: config['log'],
     plugins: {
       ...config['plugins'],
@@ -179,6 +180,11 @@ export function normalise(
   if (config['port']) result.port = config['port'];
   if (document) result.document = document;
   return result;
+}
+
+function normaliseServer(server: { host: string; port: number; publicUrl?: string }): HostConfig['server'] {
+  if (server.publicUrl === undefined) return server;
+  return { ...server, publicUrl: server.publicUrl.replace(/\/+$/, '') };
 }
 
 /** Checks the schema cannot express: unique identifiers, mapping file presence. */

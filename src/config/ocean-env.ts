@@ -78,10 +78,14 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
   for (const key of Object.keys(port)) if (!['client_id', 'client_secret', 'base_url'].includes(key)) ignored.push(`OCEAN__PORT__${key.toUpperCase()}`);
   for (const key of Object.keys(integration)) if (!['type', 'identifier', 'config'].includes(key)) ignored.push(`OCEAN__INTEGRATION__${key.toUpperCase()}`);
   for (const key of Object.keys(tree)) {
-    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
+    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access', 'base_url'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
   }
   const application = applicationSettings(env);
-  if (application.port !== undefined) raw['server'] = { port: application.port };
+  const server: Record<string, unknown> = {};
+  if (application.port !== undefined) server['port'] = application.port;
+  // Ocean's public URL of the integration (for the third party's webhooks).
+  if (typeof tree['base_url'] === 'string' && tree['base_url'] !== '') server['publicUrl'] = tree['base_url'];
+  if (Object.keys(server).length > 0) raw['server'] = server;
   if (application.logLevel !== undefined) {
     const level = PINO_LEVELS[application.logLevel.toUpperCase()];
     if (level === undefined) {
