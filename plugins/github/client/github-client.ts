@@ -137,7 +137,7 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
       if (validator !== undefined) headers['if-none-match'] = validator.etag;
     }
     for (let attempt = 0; ; attempt++) {
-      await budget.acquire({ resource, lane, threshold, signal });
+      await budget.acquire({ resource, lane, threshold, signal, logger });
       try {
         const response = await request(endpoint);
         budget.observe(response.headers as Record<string, string>, { resource, notModified: false });
@@ -159,8 +159,8 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
         }
         const limited = rateLimitAnswer(error);
         if (limited === undefined || attempt >= maxRateRetries || signal?.aborted || options.signal.aborted) throw error;
-        if (limited.type === 'primary') budget.exhausted(limited.resource, limited.resetAt);
-        else budget.pause(limited.retryAfterMs);
+        if (limited.type === 'primary') budget.exhausted(limited.resource, limited.resetAt, logger);
+        else budget.pause(limited.retryAfterMs, logger);
       }
     }
   });

@@ -41,13 +41,14 @@ export interface RateBudgetStats {
  */
 export interface RateBudget {
   readonly key: string;
-  acquire(options: { resource: RateResource; lane: RequestLane; threshold: number; signal?: AbortSignal | undefined }): Promise<void>;
+  /** Waits until a request may go; `logger` (the asking integration's) hears about waits. */
+  acquire(options: { resource: RateResource; lane: RequestLane; threshold: number; signal?: AbortSignal | undefined; logger?: PluginLogger }): Promise<void>;
   /** Updates the pool from a response's headers (any status, 304 included). */
   observe(headers: Record<string, string | number | undefined>, options: { resource: RateResource; notModified: boolean }): void;
   /** A primary limit answer: nothing more on `resource` until `resetAt` (epoch ms). */
-  exhausted(resource: RateResource, resetAt: number): void;
+  exhausted(resource: RateResource, resetAt: number, logger?: PluginLogger): void;
   /** A secondary limit answer: nothing at all for `ms`. */
-  pause(ms: number): void;
+  pause(ms: number, logger?: PluginLogger): void;
   stats(): RateBudgetStats;
 }
 
@@ -77,7 +78,7 @@ export function createRateBudget(key: string, logger: PluginLogger, now: () => n
 
   return {
     key,
-    async acquire({ resource, lane, threshold, signal }) {
+    async acquire({ resource, lane, threshold, signal, logger: caller }) {
       for (;;) {
         signal?.throwIfAborted();
         const wait = blocker(resource, lane, threshold);
@@ -86,7 +87,7 @@ export function createRateBudget(key: string, logger: PluginLogger, now: () => n
         const topic = `${resource}/${lane}/${wait.reason}`;
         if (announced.get(topic) !== wait.until) {
           announced.set(topic, wait.until);
-          logger.warn({ resource, lane, resumeAt: new Date(wait.until).toISOString() }, `${wait.reason}: ${lane} requests wait until the reset`);
+          (caller ?? logger).warn({ resource, lane, resumeAt: new Date(wait.until).toISOString() }, `${wait.reason}: ${lane} requests wait until the reset`);
         }
         // Re-checked after the wait: a response meanwhile may have moved the reset.
         await sleep(Math.max(50, wait.until - now() + 250), undefined, signal ? { signal } : undefined);
@@ -113,14 +114,14 @@ export function createRateBudget(key: string, logger: PluginLogger, now: () => n
         resources.set(resource, { limit, remaining: state !== undefined && resetAt === state.resetAt ? Math.min(remaining, state.remaining) : remaining, resetAt });
       }
     },
-    exhausted(resource, resetAt) {
+    exhausted(resource, resetAt, caller) {
       const state = resources.get(resource);
       resources.set(resource, { limit: state?.limit ?? 0, remaining: 0, resetAt: Math.max(resetAt, state?.resetAt ?? 0) });
-      logger.warn({ resource, resumeAt: new Date(resetAt).toISOString() }, `GitHub ${resource} rate limit exhausted`);
+      (caller ?? logger).warn({ resource, resumeAt: new Date(resetAt).toISOString() }, `GitHub ${resource} rate limit exhausted`);
     },
-    pause(ms) {
+    pause(ms, caller) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
-      logger.warn({ resumeAt: new Date(pausedUntil).toISOString() }, 'GitHub secondary rate limit: every request of this credential pauses');
+      (caller ?? logger).warn({ resumeAt: new Date(pausedUntil).toISOString() }, 'GitHub secondary rate limit: every request of this credential pauses');
     },
     stats() {
       return {
