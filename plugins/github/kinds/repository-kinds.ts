@@ -230,26 +230,43 @@ async function* tolerateDisabled(pages: AsyncIterable<Json[]>, enrich: (record: 
  */
 export function branchKind(context: KindContext): ResyncHandler {
   return perRepository(context, async function* (ctx, org, repo, request, call) {
-    const select = selectorReader(request.kind, request.selector);
-    const detailed = select.bool('detailed', false);
-    const protectionRules = select.bool('protectionRules', false);
-    const defaultOnly = select.bool('defaultBranchOnly', false);
-    const names = select.strings('branchNames') ?? [];
+    const options = branchOptions(request.kind, request.selector);
     const defaultBranch = String(repo['default_branch']);
-    const finish = async (branch: Json): Promise<Json> => {
-      let record = branch;
-      if (detailed && branch['commit']?.['commit'] === undefined) record = (await ctx.client.requestOptional<Json>('GET /repos/{owner}/{repo}/branches/{branch}', { owner: org, repo: repo['name'], branch: branch['name'] }, call)) ?? branch;
-      const out: Json = { ...record, __is_default_branch: record['name'] === defaultBranch, __repository: repo['name'], __repository_object: repo, __organization: org };
-      if (protectionRules) out['__protection_rules'] = record['protected'] ? ((await ctx.client.requestOptional<Json>('GET /repos/{owner}/{repo}/branches/{branch}/protection', { owner: org, repo: repo['name'], branch: record['name'] }, { ...call, missing: [403] })) ?? null) : null;
-      return out;
-    };
-    const wanted = defaultOnly ? [defaultBranch] : names;
+    const wanted = options.defaultOnly ? [defaultBranch] : options.names;
     if (wanted.length > 0) {
       const found = await Promise.all(wanted.map((branch) => ctx.client.requestOptional<Json>('GET /repos/{owner}/{repo}/branches/{branch}', { owner: org, repo: repo['name'], branch }, call)));
       const branches = found.filter((branch): branch is Json => branch !== undefined);
-      if (branches.length > 0) yield await Promise.all(branches.map(finish));
+      if (branches.length > 0) yield await Promise.all(branches.map((branch) => branchRecord(ctx, org, repo, branch, options, call)));
       return;
     }
-    for await (const page of ctx.client.pages('GET /repos/{owner}/{repo}/branches', { owner: org, repo: repo['name'] }, call)) yield await Promise.all(page.map(finish));
+    for await (const page of ctx.client.pages('GET /repos/{owner}/{repo}/branches', { owner: org, repo: repo['name'] }, call)) yield await Promise.all(page.map((branch) => branchRecord(ctx, org, repo, branch, options, call)));
   });
+}
+
+export interface BranchOptions {
+  detailed: boolean;
+  protectionRules: boolean;
+  defaultOnly: boolean;
+  names: string[];
+}
+
+export function branchOptions(kind: string, selector: ResyncRequest['selector']): BranchOptions {
+  const select = selectorReader(kind, selector);
+  return { detailed: select.bool('detailed', false), protectionRules: select.bool('protectionRules', false), defaultOnly: select.bool('defaultBranchOnly', false), names: select.strings('branchNames') ?? [] };
+}
+
+/** Whether the selector syncs this branch at all (`defaultBranchOnly`, `branchNames`). */
+export function branchSelected(options: BranchOptions, name: string, defaultBranch: string): boolean {
+  if (options.defaultOnly) return name === defaultBranch;
+  return options.names.length === 0 || options.names.includes(name);
+}
+
+export async function branchRecord(context: KindContext, org: string, repo: Json, branch: Json, options: BranchOptions, call: CallOptions): Promise<Json> {
+  let record = branch;
+  if (options.detailed && branch['commit']?.['commit'] === undefined) record = (await context.client.requestOptional<Json>('GET /repos/{owner}/{repo}/branches/{branch}', { owner: org, repo: repo['name'], branch: branch['name'] }, call)) ?? branch;
+  const out: Json = { ...record, __is_default_branch: record['name'] === repo['default_branch'], __repository: repo['name'], __repository_object: repo, __organization: org };
+  if (options.protectionRules) {
+    out['__protection_rules'] = record['protected'] ? ((await context.client.requestOptional<Json>('GET /repos/{owner}/{repo}/branches/{branch}/protection', { owner: org, repo: repo['name'], branch: record['name'] }, { ...call, missing: [403] })) ?? null) : null;
+  }
+  return out;
 }

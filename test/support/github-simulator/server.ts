@@ -407,7 +407,12 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
       const statuses = repo.deploymentStatuses.get(Number((request.params as { id: string }).id));
       return statuses === undefined ? undefined : { items: statuses, version: `statuses:${statuses.version}` };
     });
-    repoList('/repos/:owner/:repo/dependabot/alerts', (repo, request) => {
+    repoItem('/repos/:owner/:repo/deployments/:id/statuses/:statusId', (repo, params) => {
+      const statuses = repo.deploymentStatuses.get(Number(params['id']));
+      const status = statuses?.find((item) => String(item['id']) === params['statusId']);
+      return status === undefined ? undefined : { body: status, version: `statuses:${statuses!.version}` };
+    });
+        repoList('/repos/:owner/:repo/dependabot/alerts', (repo, request) => {
       const { state, severity, ecosystem } = q(request);
       const states = state?.split(',');
       const severities = severity?.split(',');
