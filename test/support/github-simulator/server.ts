@@ -47,6 +47,8 @@ export interface GithubSimulatorOptions {
   enterprise?: boolean;
   /** Concurrent requests beyond which a secondary limit answers (GitHub: about 100). @default 100 */
   maxConcurrent?: number;
+  /** Keep every answer (method, path, status, body) in `responses`, for conformance tests. */
+  recordResponses?: boolean;
 }
 
 export interface GithubSimulator {
@@ -62,6 +64,8 @@ export interface GithubSimulator {
   setRemaining(credential: string, resource: string, remaining: number, resetInSeconds?: number): void;
   /** Every request seen: method, path with query, credential kind, status. */
   log: { method: string; url: string; status: number; credential: string; ifNoneMatch: boolean }[];
+  /** With `recordResponses`: every answer, its path without the enterprise prefix or query. */
+  responses: { method: string; path: string; status: number; body: unknown }[];
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
   const windowMs = (options.windowSeconds ?? 3600) * 1000;
   const failures: InjectedFailure[] = [];
   const log: GithubSimulator['log'] = [];
+  const responses: GithubSimulator['responses'] = [];
   let inFlight = 0;
   const maxConcurrent = options.maxConcurrent ?? 100;
   let stats: SimulatorStats = { requests: 0, notModified: 0, points: {}, byRoute: {}, installationTokens: 0 };
@@ -156,6 +161,14 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     reply.header('x-github-request-id', randomBytes(6).toString('hex'));
     reply.header('x-github-api-version-selected', '2022-11-28');
   });
+  if (options.recordResponses) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').includes('json')) {
+        responses.push({ method: request.method, path: new URL(request.url, 'http://simulator').pathname.replace(/^\/api\/v3/, ''), status: reply.statusCode, body: JSON.parse(payload) });
+      }
+      return payload;
+    });
+  }
   app.addHook('onResponse', async (request, reply) => {
     inFlight--;
     const credential = String(request.headers['authorization'] ?? '').split(/\s+/)[1] ?? '';
@@ -304,7 +317,8 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     api.get('/repos/:owner/:repo', (request, reply) =>
       answer(request, reply, () => {
         const repo = repoOf(request.params);
-        return repo === undefined ? undefined : { body: repo.data, version: `repo:${repo.version}` };
+        // A single repository is GitHub's full-repository: the listing's fields and a few counts.
+        return repo === undefined ? undefined : { body: { ...repo.data, network_count: repo.data['network_count'] ?? repo.data['forks_count'] ?? 0, subscribers_count: repo.data['subscribers_count'] ?? repo.data['watchers_count'] ?? 0 }, version: `repo:${repo.version}` };
       }),
     );
 
@@ -622,6 +636,7 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
       bucket.resetAt = Date.now() + resetInSeconds * 1000;
     },
     log,
+    responses,
     close: () => app.close(),
   };
 }

@@ -167,7 +167,7 @@ export class GithubWorld {
     const id = newId();
     const data =
       options.data ??
-      this.urls({ ...structuredClone(t.organization), login, id, node_id: nodeId('O', id), description: options.description ?? `The ${login} organization`, name: login }, login, undefined, { owner: 'github' });
+      this.urls({ ...structuredClone(t.organization), login, id, node_id: nodeId('O', id), description: options.description ?? `The ${login} organization`, name: login, archived_at: null }, login, undefined, { owner: 'github' });
     if (options.personal) Object.assign(data, { type: 'User' });
     const org: SimOrg = { login, data, version: 1, repos: new Map(), repoOrder: [], reposVersion: 1, members: [], teams: [], teamsVersion: 1, hooks: [], hooksVersion: 1, ...(options.personal ? { personal: true } : {}) };
     this.orgs.set(login, org);
