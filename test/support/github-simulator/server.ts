@@ -506,6 +506,7 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
           const blob = sha(`blob ${content}`);
           entries.set(filePath, { path: filePath, mode: '100644', type: 'blob', sha: blob, size: Buffer.byteLength(content), url: `${apiUrl}/repos/${repo.owner}/${repo.name}/git/blobs/${blob}` });
         }
+        for (const [entryPath, entry] of repo.treeEntries.get(ref) ?? []) entries.set(entryPath, entry);
         const treeSha = sha(`root ${ref} ${repo.filesVersion}`);
         return { body: { sha: treeSha, url: `${apiUrl}/repos/${repo.owner}/${repo.name}/git/trees/${treeSha}`, tree: [...entries.values()].sort((a, b) => String(a['path']).localeCompare(String(b['path']))), truncated: false }, version: `tree:${ref}:${repo.filesVersion}` };
       }),

@@ -99,6 +99,8 @@ export interface SimRepo {
   teams: Collection;
   /** File contents by branch, then path. */
   files: Map<string, Map<string, string>>;
+  /** Tree entries to serve as given (sha, url), by branch then path, over the computed ones. */
+  treeEntries: Map<string, Map<string, Json>>;
   filesVersion: number;
 }
 
@@ -231,6 +233,7 @@ export class GithubWorld {
       collaborators: new Collection(),
       teams: new Collection(),
       files: new Map(),
+      treeEntries: new Map(),
       filesVersion: 1,
     };
     if (!org.repos.has(repo.name)) org.repoOrder.push(repo.name);
@@ -564,6 +567,18 @@ export class GithubWorld {
     }
     if (content === undefined) files.delete(filePath);
     else files.set(filePath, content);
+    repo.filesVersion++;
+  }
+
+  /** Serves `entry` (a captured tree entry: path, mode, type, sha, url) in the branch's tree as is. */
+  setTreeEntry(repo: SimRepo, branch: string, entry: Json): void {
+    let entries = repo.treeEntries.get(branch);
+    if (entries === undefined) {
+      entries = new Map();
+      repo.treeEntries.set(branch, entries);
+    }
+    entries.set(String(entry['path']), entry);
+    if (!repo.files.has(branch)) repo.files.set(branch, new Map());
     repo.filesVersion++;
   }
 
