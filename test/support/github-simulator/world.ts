@@ -260,10 +260,26 @@ export class GithubWorld {
     return this.urls(value, repo.owner, repo.name, from);
   }
 
+  /** Templates already rewritten for a repository: a benchmark builds 200,000 records from them. */
+  readonly #perRepo = new WeakMap<SimRepo, Map<string, Json>>();
+
+  private repoTemplate(repo: SimRepo, name: 'pullRequest' | 'issue' | 'workflowRun', from: { owner: string; repo: string }): Json {
+    let cache = this.#perRepo.get(repo);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#perRepo.set(repo, cache);
+    }
+    let template = cache.get(name);
+    if (template === undefined) {
+      template = this.repoRewrite(repo, structuredClone(templateSet()[name]), from);
+      cache.set(name, template);
+    }
+    return template;
+  }
+
   buildPull(repo: SimRepo, number: number, options: { state?: 'open' | 'closed'; merged?: boolean; title?: string; updatedAt?: string; createdAt?: string; user?: string } = {}): Json {
-    const t = templateSet();
     const id = 2_000_000_000 + Number(repo.data['id'] % 1_000_000) * 1000 + number;
-    const pr = this.repoRewrite(repo, structuredClone(t.pullRequest), { owner: 'port-gh-app-dev', repo: 'perf-[REDACTED]-repo-77f44be6' });
+    const pr = { ...this.repoTemplate(repo, 'pullRequest', { owner: 'port-gh-app-dev', repo: 'perf-[REDACTED]-repo-77f44be6' }) };
     const state = options.state ?? 'open';
     const created = options.createdAt ?? isoAt(number * 3600);
     const updated = options.updatedAt ?? created;
@@ -291,9 +307,8 @@ export class GithubWorld {
   }
 
   buildIssue(repo: SimRepo, number: number, options: { state?: 'open' | 'closed'; labels?: string[]; title?: string } = {}): Json {
-    const t = templateSet();
     const id = 3_000_000_000 + Number(repo.data['id'] % 1_000_000) * 1000 + number;
-    const issue = this.repoRewrite(repo, structuredClone(t.issue), { owner: 'port-gh-app-dev', repo: 'small-repo' });
+    const issue = { ...this.repoTemplate(repo, 'issue', { owner: 'port-gh-app-dev', repo: 'small-repo' }) };
     const state = options.state ?? 'open';
     Object.assign(issue, {
       id,
@@ -336,8 +351,7 @@ export class GithubWorld {
   }
 
   buildRun(repo: SimRepo, workflow: Json, id: number, options: { status?: string; conclusion?: string | null; runNumber?: number } = {}): Json {
-    const t = templateSet();
-    const run = this.repoRewrite(repo, structuredClone(t.workflowRun), { owner: 'port-gh-app-dev', repo: 'small-repo' });
+    const run = { ...this.repoTemplate(repo, 'workflowRun', { owner: 'port-gh-app-dev', repo: 'small-repo' }) };
     return Object.assign(run, {
       id,
       node_id: nodeId('WFR', id),
