@@ -90,7 +90,13 @@ export function createRateBudget(key: string, logger: PluginLogger, now: () => n
           (caller ?? logger).warn({ resource, lane, resumeAt: new Date(wait.until).toISOString() }, `${wait.reason}: ${lane} requests wait until the reset`);
         }
         // Re-checked after the wait: a response meanwhile may have moved the reset.
-        await sleep(Math.max(50, wait.until - now() + 250), undefined, signal ? { signal } : undefined);
+        try {
+          await sleep(Math.max(50, wait.until - now() + 250), undefined, signal ? { signal } : undefined);
+        } catch (error) {
+          // The resync's own reason (aborted by a newer run, shutdown), not a generic AbortError.
+          if (signal?.aborted) throw signal.reason;
+          throw error;
+        }
       }
       const state = resources.get(resource);
       // Spend optimistically, so many concurrent requests do not all pass on a stale count.
