@@ -64,6 +64,11 @@ export type ErrorCode =
   | 'HOST_SHUTDOWN_TIMEOUT'
   | 'HOST_NOT_RUNNING'
   | 'HOST_LISTEN_FAILED'
+  // data directory
+  /** Another live process holds the data directory's lock. */
+  | 'DATA_DIR_LOCKED'
+  /** The data directory or its lock file cannot be created or written. */
+  | 'DATA_DIR_UNAVAILABLE'
   // Port emulator
   | 'EMULATOR_OPTIONS_INVALID'
   | 'EMULATOR_DATA_CORRUPT';
@@ -94,18 +99,5 @@ export function isMarinaError(error: unknown, code?: ErrorCode): error is Marina
   return error instanceof MarinaError && (code === undefined || error.code === code);
 }
 
-/** A message for logs and status APIs that includes the cause chain, one line each. */
-export function describeError(error: unknown): string {
-  const lines: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 5; depth++) {
-    if (current instanceof Error) {
-      lines.push(depth === 0 ? current.message : `caused by: ${current.message}`);
-      current = current.cause;
-    } else {
-      lines.push(depth === 0 ? String(current) : `caused by: ${String(current)}`);
-      current = undefined;
-    }
-  }
-  return lines.join('\n');
-}
+/** The message with its cause chain, one line each (see observability/describe-error.ts). */
+export { describeError } from './observability/describe-error.js';

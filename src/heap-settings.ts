@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { HEAP_GROWING_PERCENT, readHeapGrowingPercent } from './config/env-overrides.js';
 import { MarinaError } from './errors.js';
 
 /**
@@ -15,7 +16,6 @@ import { MarinaError } from './errors.js';
  * first one on, to the main thread and the mapping workers alike.
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
-const ENV = 'MARINA_HEAP_GROWING_PERCENT';
 
 export interface HeapSettingsInput {
   env: Record<string, string | undefined>;
@@ -44,19 +44,11 @@ export function applyHeapSettings(input: HeapSettingsInput): HeapSettings {
     const value = Number(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : input.execArgv[at + 1]);
     return { heapGrowingPercent: Number.isInteger(value) && value > 0 ? value : undefined, source: 'node-flag' };
   }
-  const raw = input.env[ENV];
-  let percent = DEFAULT_HEAP_GROWING_PERCENT;
-  let source: HeapSettings['source'] = 'default';
-  if (raw !== undefined && raw.trim() !== '') {
-    const value = Number(raw.trim());
-    if (!/^\d+$/.test(raw.trim()) || value > 1000) {
-      throw new MarinaError('CONFIG_INVALID', `${ENV} must be a whole number from 0 to 1000 (0: V8's own heap sizing), got ${JSON.stringify(raw)}`, {
-        details: { variable: ENV },
-      });
-    }
-    percent = value;
-    source = 'env';
-  }
+  // Parsed by the config stage's reader, so `marina validate` reports a bad value the same way.
+  const { value, problem } = readHeapGrowingPercent(input.env);
+  if (problem) throw new MarinaError('CONFIG_INVALID', `${HEAP_GROWING_PERCENT} ${problem.message}`, { details: { variable: HEAP_GROWING_PERCENT } });
+  const percent = value ?? DEFAULT_HEAP_GROWING_PERCENT;
+  const source: HeapSettings['source'] = value === undefined ? 'default' : 'env';
   if (percent === 0) return { heapGrowingPercent: undefined, source };
   setFlags(`--heap-growing-percent=${percent}`);
   return { heapGrowingPercent: percent, source };

@@ -57,8 +57,12 @@ try {
   applyHeapSettings({ env, execArgv: process.execArgv });
 } catch (error) {
   if (!isMarinaError(error, 'CONFIG_INVALID')) throw error;
-  process.stderr.write(`marina: ${error.message}\n`);
-  process.exit(EXIT.CONFIG);
+  // `validate` reports it among every other problem (its config stage checks it too); other
+  // commands refuse to run with it.
+  if (process.argv[2] !== 'validate') {
+    process.stderr.write(`marina: ${error.message}\n`);
+    process.exit(EXIT.CONFIG);
+  }
 }
 
 const code = await runCli(process.argv.slice(2), {

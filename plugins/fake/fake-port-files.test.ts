@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { createPluginConfigValidator, readPluginSpec, sensitiveKeys, specToConfigSchema } from '../../src/config/index.js';
 import type { RawRecord } from '../../src/sdk/index.js';
+import { OCEAN_CORPUS_DIR } from '../../test/support/fixtures.js';
 import { FAKE_KINDS, resolveFakeConfig } from './fake-config.js';
 import { collectPages, setUpFake } from './fake-test-support.js';
 
 const pluginDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(pluginDir, '..', '..');
-const oceanFakeDir = path.resolve(repoRoot, '..', 'shared', 'ocean-corpus', 'fake-integration');
+const oceanFakeDir = path.join(OCEAN_CORPUS_DIR, 'fake-integration');
 
 interface Blueprint {
   identifier: string;

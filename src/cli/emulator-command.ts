@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
 import { startEmulator, type EmulatorOptions } from '../emulator/index.js';
+import { startFailureExitCode } from './exit-codes.js';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -13,7 +14,8 @@ const USAGE = `usage: marina emulator [--port N] [--host H] [--data DIR]
 Runs a local Port API (the emulator) until SIGINT or SIGTERM.
   --port N               port to listen on (default 0: any free port)
   --host H               address to bind (default 127.0.0.1)
-  --data DIR             keep the state in DIR across restarts (default: memory only)
+  --data DIR             keep the state in DIR across restarts (default: memory only);
+                         one process per DIR: exits 75 when another one holds it
   --client-id X          accept only this client id ...
   --client-secret Y      ... with this secret (default: accept any pair)
   --rate-limit-scale S   enforce Port's rate limits multiplied by S (default: off)
@@ -58,7 +60,10 @@ export async function runEmulatorCommand(args: string[], io: CommandIo): Promise
     options.port = port;
   }
   if (typeof values['host'] === 'string') options.host = values['host'];
-  if (typeof values['data'] === 'string') options.dataDir = values['data'];
+  if (typeof values['data'] === 'string') {
+    options.dataDir = values['data'];
+    options.onStaleLock = (stale) => io.stdout.write(`took over the stale lock ${stale.file} (${stale.reason})\n`);
+  }
   const clientId = values['client-id'];
   const clientSecret = values['client-secret'];
   if ((clientId === undefined) !== (clientSecret === undefined)) return fail(io, '--client-id and --client-secret go together');
@@ -74,7 +79,7 @@ export async function runEmulatorCommand(args: string[], io: CommandIo): Promise
     emulator = await startEmulator(options);
   } catch (error) {
     io.stderr.write(`marina emulator: cannot start: ${describeError(error)}\n`);
-    return 1;
+    return startFailureExitCode(error);
   }
   io.stdout.write(`Port emulator listening on ${emulator.url}\n`);
   io.stdout.write(`  API: ${emulator.url}/v1   inspection: ${emulator.url}/_emulator/state\n`);

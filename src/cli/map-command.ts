@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describeError, isMarinaError } from '../errors.js';
-import { createMappingEngine, loadPortAppConfig, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
+import { createMappingEngine, findJqProblems, loadPortAppConfig, type MappingEngine, type ResourceConfig } from '../mapping/index.js';
 
 /**
  * `marina map --mapping FILE [--kind KIND] [--input FILE|-] [--engine auto|jq-wasm]
@@ -123,14 +123,10 @@ export async function runMapCommand(args: string[], io: MapCommandIo): Promise<n
     const records = parseRecords(text, opts.input === '-' ? '<stdin>' : opts.input);
 
     engine = createMappingEngine({ engine: opts.engine, allowEnv: opts.allowEnv });
-    const problems: string[] = [];
-    for (const [index, resource] of selected) {
-      const compiled = await engine.compile(resource);
-      for (const p of compiled.problems) {
-        const where = p.path.startsWith('selector') || p.path.startsWith('port.') ? p.path : `port.entity.mappings.${p.path}`;
-        problems.push(`${opts.mapping}: resources[${index}] (kind ${resource.kind}): ${where}: ${JSON.stringify(p.expression)}: ${p.error.split('\n')[0]}`);
-      }
-    }
+    const mappingText = await readFile(opts.mapping, 'utf8');
+    const problems = (await findJqProblems(config, mappingText, engine, selected.map(([index]) => index))).map(
+      (p) => `${opts.mapping}${p.line === undefined ? '' : `:${p.line}`}: resources[${p.resourceIndex}] (kind ${p.kind}): ${p.field}: ${JSON.stringify(p.expression)}: ${p.error}`,
+    );
     if (problems.length > 0) {
       await write(io.stderr, `invalid mapping:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
       return 1;

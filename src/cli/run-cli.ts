@@ -5,7 +5,9 @@ import { readVersion } from './version.js';
 export const USAGE = `Usage: marina <command> [options]
 
 Commands:
-  start [--config FILE]       run the daemon (default config: config/marina.yaml, or OCEAN__* env)
+  start [--config FILE] [--shard I/N]
+                              run the daemon (default config: config/marina.yaml, or OCEAN__* env);
+                              with --shard (or MARINA_SHARD), only shard I of N's integrations
   sail [--integration ID] --once
                               one resync of each (or the named) integration, then exit 0 if all completed
   validate [--config FILE]    check a host config, its plugins and mappings; list every problem
@@ -16,7 +18,8 @@ Commands:
   version                     print Marina's version
   help                        print this text
 
-Exit codes: 0 ok, 1 failure, 2 bad usage, 3 shutdown deadline passed, 78 invalid configuration.`;
+Exit codes: 0 ok, 1 failure, 2 bad usage, 3 shutdown deadline passed, 75 data directory in use,
+78 invalid configuration.`;
 
 /**
  * The `marina` command line. Each command module is imported only when used, so a slow or

@@ -5,11 +5,11 @@ import { startDaemon } from '../host/daemon.js';
 import type { ImportModule } from '../host/import-module.js';
 import { commandDrivenListener } from '../host/integration-resync.js';
 import { createSecretRedactor } from '../observability/secret-redactor.js';
-import type { IntegrationRuntime, RunRecord } from '../sync/integration-runtime.js';
 import { progressLine, renderProgressTable } from '../sync/progress-view.js';
 import { writeLine, type CliIo } from './cli-io.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, startFailureExitCode } from './exit-codes.js';
 import { resolveHostConfig } from './resolve-config.js';
+import { onceSummary, outcomeLine, resyncEachOnce } from './resync-each-once.js';
 import { readVersion } from './version.js';
 
 export const SAIL_USAGE = 'Usage: marina sail [--config FILE] [--integration ID]... --once';
@@ -17,13 +17,6 @@ export const SAIL_USAGE = 'Usage: marina sail [--config FILE] [--integration ID]
 /** How often the terminal view is redrawn, and how often plain progress lines are written. */
 const REDRAW_MS = 250;
 const LINE_MS = 5_000;
-
-interface Outcome {
-  identifier: string;
-  status: RunRecord['status'] | 'not-started';
-  record?: RunRecord;
-  reason?: string;
-}
 
 /**
  * `marina sail --once`: one resync of each selected integration (all enabled ones by default),
@@ -71,7 +64,7 @@ export async function runSailCommand(args: string[], io: CliIo, options: { impor
     ...config,
     integrations: selected.map((integration) => ({ ...integration, enabled: true, scheduledResyncInterval: null })),
     plugins: { ...config.plugins, watch: false },
-    ...(interactive && isTty(io.stdout) && io.env['LOG_LEVEL'] === undefined ? { log: { level: 'warn' as const } } : {}),
+    ...(interactive && isTty(io.stdout) && io.env['LOG_LEVEL'] === undefined ? { log: { ...config.log, level: 'warn' as const } } : {}),
   };
 
   const redactor = createSecretRedactor();
@@ -83,35 +76,25 @@ export async function runSailCommand(args: string[], io: CliIo, options: { impor
       env: io.env,
       version: await readVersion(io.packageRoot),
       http: false,
+      command: 'marina sail',
       logDestination: io.stdout,
+      stdoutIsTty: isTty(io.stdout),
       resync: { listener: () => commandDrivenListener() },
       ...(options.importModule ? { importModule: options.importModule } : {}),
     });
   } catch (error) {
     writeLine(io.stderr, redactor.redact(describeError(error)));
-    return isMarinaError(error) && error.code.startsWith('CONFIG_') ? EXIT.CONFIG : EXIT.FAILURE;
+    return startFailureExitCode(error);
   }
 
-  const outcomes: Outcome[] = [];
-  const pending: Promise<void>[] = [];
-  const runs = new Map<string, { runId: string; runtime: IntegrationRuntime }>();
-  for (const integration of daemon.host.integrations()) {
-    const runtime = await integration.resyncReady();
-    if (runtime === undefined) {
-      const reason = integration.snapshot().error?.message ?? integration.resyncError ?? (daemon.port === undefined ? 'no Port is available' : `the integration is ${integration.status}`);
-      outcomes.push({ identifier: integration.identifier, status: 'not-started', reason });
-      writeLine(io.stderr, `${integration.identifier}: not resynced: ${reason}`);
-      continue;
-    }
-    const handle = runtime.requestResync({ source: 'cli', reason: 'marina sail --once' });
-    runs.set(integration.identifier, { runId: handle.runId, runtime });
-    pending.push(
-      handle.done.then((record) => {
-        outcomes.push({ identifier: integration.identifier, status: record.status, record });
-        if (!interactive) writeLine(io.stderr, finalLine(integration.identifier, record));
-      }),
-    );
-  }
+  const { runs, outcomes, settled } = await resyncEachOnce(daemon.host, {
+    trigger: { source: 'cli', reason: 'marina sail --once' },
+    hasPort: daemon.port !== undefined,
+    onOutcome: (outcome) => {
+      // A table on a terminal shows finished runs; what never started is said at once.
+      if (outcome.record === undefined || !interactive) writeLine(io.stderr, outcomeLine(outcome));
+    },
+  });
 
   const snapshots = () =>
     [...runs].flatMap(([identifier, { runId, runtime }]) => {
@@ -133,32 +116,19 @@ export async function runSailCommand(args: string[], io: CliIo, options: { impor
     interactive ? REDRAW_MS : LINE_MS,
   );
   try {
-    await Promise.race([Promise.all(pending), io.shutdownSignal]);
+    await Promise.race([settled, io.shutdownSignal]);
   } finally {
     clearInterval(timer);
   }
   if (interactive) {
     draw();
-    for (const outcome of outcomes) if (outcome.record) writeLine(io.stderr, finalLine(outcome.identifier, outcome.record));
+    for (const outcome of outcomes) if (outcome.record) writeLine(io.stderr, outcomeLine(outcome));
   }
   const { clean } = await daemon.stop();
-  const failed = outcomes.filter((outcome) => outcome.status !== 'completed');
-  const finished = outcomes.length === selected.length;
-  writeLine(
-    io.stderr,
-    failed.length === 0 && finished
-      ? `sail: ${outcomes.length} integration${outcomes.length === 1 ? '' : 's'} resynced`
-      : `sail: ${failed.length + (selected.length - outcomes.length)} of ${selected.length} integration${selected.length === 1 ? '' : 's'} did not complete: ${[...failed.map((outcome) => `${outcome.identifier} (${outcome.status})`), ...(finished ? [] : ['interrupted'])].join(', ')}`,
-  );
+  const summary = onceSummary('sail', outcomes, selected.length);
+  writeLine(io.stderr, summary.line);
   if (!clean) return EXIT.SHUTDOWN_TIMEOUT;
-  return failed.length === 0 && finished ? EXIT.OK : EXIT.FAILURE;
-}
-
-function finalLine(identifier: string, record: RunRecord): string {
-  const totals = record.progress?.totals;
-  const figures = totals ? ` records=${totals.records} upserted=${totals.upserted} unchanged=${totals.unchanged} failed=${totals.failed} deleted=${totals.deleted}` : '';
-  const errors = record.errors.map((error) => `\n  ${error.kind === undefined ? '' : `${error.kind}: `}${error.code}: ${error.message.split('\n')[0]}`).join('');
-  return `${identifier}: ${record.status}${figures}${errors}`;
+  return summary.ok ? EXIT.OK : EXIT.FAILURE;
 }
 
 function isTty(stream: NodeJS.WritableStream): boolean {

@@ -1,19 +1,21 @@
 import { parseArgs } from 'node:util';
-import { originPath, type HostConfig } from '../config/host-config.js';
 import { formatProblem, type Problem } from '../config/problems.js';
-import { describeError, isMarinaError } from '../errors.js';
-import { staticProblems } from '../host/host.js';
 import { createDefaultImporter, type ImportModule } from '../host/import-module.js';
-import { findPluginDir, loadPlugin, type LoadedPlugin } from '../host/plugin-loader.js';
 import { writeLine, type CliIo } from './cli-io.js';
 import { EXIT } from './exit-codes.js';
-import { resolveHostConfig } from './resolve-config.js';
+import { inspectHostConfigSource } from './resolve-config.js';
+import { mappingFileProblems } from './validate-mapping-file.js';
+import { pluginProblems } from './validate-plugins.js';
 
 export const VALIDATE_USAGE = 'Usage: marina validate [--config FILE]';
 
 /**
- * `marina validate`: checks the host config, the plugins it names (folder, spec, code, export)
- * and each integration's config against its plugin's schema, and local mapping files. Prints
+ * `marina validate`: everything `start` would refuse, and more, in one run. The host config
+ * (schema, duplicate identifiers, missing variables, plugin directories, mapping files named),
+ * the `MARINA_*` overrides, the plugins it names (folder, spec, code, export), each
+ * integration's config against its plugin's schema, and every jq expression of local mapping
+ * files and of the plugins' default mappings. A problem in one stage never hides those of the
+ * next: what the config refused is left out of the later checks, the rest is checked. Prints
  * every problem, one per line, and exits 78 when there is any.
  */
 export async function runValidateCommand(args: string[], io: CliIo, options: { importModule?: ImportModule } = {}): Promise<number> {
@@ -24,69 +26,33 @@ export async function runValidateCommand(args: string[], io: CliIo, options: { i
     writeLine(io.stderr, `${(error as Error).message}\n${VALIDATE_USAGE}`);
     return EXIT.USAGE;
   }
-  let config: HostConfig;
-  try {
-    config = (await resolveHostConfig(flags.config, io)).config;
-  } catch (error) {
-    return report(io, problemsOf(error, flags.config ?? 'host config'));
-  }
-  const problems = await staticProblems(config);
-  const importModule = options.importModule ?? createDefaultImporter(import.meta.url);
-  const plugins = new Map<string, LoadedPlugin | undefined>();
-  for (const integration of config.integrations) {
-    const type = integration.type;
-    if (!plugins.has(type)) {
-      const dir = findPluginDir(type, config.plugins.directories);
-      let plugin: LoadedPlugin | undefined;
-      if (dir !== undefined && !problems.some((problem) => problem.file.startsWith(dir))) {
-        try {
-          plugin = await loadPlugin(dir, { importModule, fresh: false });
-        } catch (error) {
-          problems.push(...problemsOf(error, dir));
-        }
+  const { config, problems: configProblems } = await inspectHostConfigSource(flags.config, io);
+  const problems = [...configProblems];
+  if (config) {
+    // Imported here: the mapping module pulls in the jq engine, which a broken config never needs.
+    const { createMappingEngine } = await import('../mapping/index.js');
+    const engine = createMappingEngine();
+    try {
+      const importModule = options.importModule ?? createDefaultImporter(import.meta.url);
+      problems.push(...withoutRepeats(await pluginProblems(config, { importModule, engine }), configProblems));
+      const mappingFiles = new Set(config.integrations.flatMap((integration) => (integration.mapping.source === 'file' ? [integration.mapping.file] : [])));
+      for (const file of mappingFiles) {
+        // A missing file is a config problem already.
+        if (!configProblems.some((problem) => problem.message.includes(file))) problems.push(...(await mappingFileProblems(file, engine)));
       }
-      plugins.set(type, plugin);
+    } finally {
+      await engine.close();
     }
-    const plugin = plugins.get(type);
-    if (plugin) {
-      const checked = plugin.validateConfig(integration.config, {
-        file: integration.origin.file,
-        base: [...integration.origin.path, 'config'],
-        renamePath: (path: string) => originPath(integration.origin, path),
-        ...(config.document ? { document: config.document } : {}),
-      });
-      if (!checked.ok) problems.push(...checked.problems);
-    }
-    if (integration.mapping.source === 'file') problems.push(...(await mappingProblems(integration.mapping.file)));
   }
   if (problems.length > 0) return report(io, problems);
-  writeLine(io.stdout, `${config.source}: OK (${config.integrations.length} integration${config.integrations.length === 1 ? '' : 's'})`);
+  writeLine(io.stdout, `${config!.source}: OK (${config!.integrations.length} integration${config!.integrations.length === 1 ? '' : 's'})`);
   return EXIT.OK;
 }
 
-async function mappingProblems(file: string): Promise<Problem[]> {
-  try {
-    // Imported lazily: the mapping module pulls in the jq engine, which `validate` of a config
-    // without local mappings does not need.
-    const { loadPortAppConfig } = await import('../mapping/port-app-config.js');
-    await loadPortAppConfig(file);
-    return [];
-  } catch (error) {
-    return problemsOf(error, file);
-  }
-}
-
-function problemsOf(error: unknown, file: string): Problem[] {
-  if (isMarinaError(error) && Array.isArray(error.details['problems'])) {
-    return (error.details['problems'] as Record<string, unknown>[]).map((problem) => ({
-      file: String(problem['file'] ?? problem['source'] ?? file),
-      path: String(problem['path'] ?? ''),
-      message: String(problem['message'] ?? problem),
-      ...(typeof problem['line'] === 'number' ? { line: problem['line'] } : {}),
-      ...(typeof problem['column'] === 'number' ? { column: problem['column'] } : {}),
-    }));
-  }
-  return [{ file: isMarinaError(error) && typeof error.details['file'] === 'string' ? error.details['file'] : file, path: '', message: describeError(error) }];
+/** Later stages may trip over a value the config stage reported already (an unset variable): say it once. */
+function withoutRepeats(problems: Problem[], reported: Problem[]): Problem[] {
+  const seen = new Set(reported.filter((problem) => problem.path !== '').map((problem) => `${problem.file}\u0000${problem.path}`));
+  return problems.filter((problem) => !seen.has(`${problem.file}\u0000${problem.path}`));
 }
 
 function report(io: CliIo, problems: Problem[]): number {

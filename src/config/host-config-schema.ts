@@ -6,6 +6,7 @@
 
 export const EVENT_LISTENER_TYPES = ['POLLING', 'KAFKA', 'WEBHOOK', 'ONCE', 'WEBHOOKS_ONLY', 'ACTIONS_ONLY'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 /** Identifiers end up in URLs (`/integrations/<id>/webhook`), metric labels and Port. */
 export const IDENTIFIER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
@@ -57,6 +58,9 @@ const integration = {
     // the daemon's environment holds every integration's secrets.
     allowEnvironmentVariablesJqAccess: { type: 'boolean', default: false },
     mapping,
+    // Sharding (`marina start --shard i/N`): the shard that runs this integration; without it,
+    // a hash of the identifier decides (src/config/shard.ts).
+    shard: { type: 'integer', minimum: 0 },
   },
 } as const;
 
@@ -80,7 +84,11 @@ export const hostConfigSchema = {
       type: 'object',
       default: {},
       additionalProperties: false,
-      properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+      properties: {
+        level: { enum: [...LOG_LEVELS], default: 'info' },
+        // auto: human-readable lines on a terminal, JSON lines elsewhere.
+        format: { enum: [...LOG_FORMATS], default: 'auto' },
+      },
     },
     port: {
       type: 'object',
@@ -117,6 +125,8 @@ export const hostConfigSchema = {
       properties: {
         maxConcurrent: { type: 'integer', minimum: 1, default: 4 },
         pageTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
+        // A progress line per running kind this often while a resync runs.
+        progressLogSeconds: { type: 'number', exclusiveMinimum: 0, default: 30 },
       },
     },
     live: {

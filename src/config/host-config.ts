@@ -4,13 +4,18 @@ import path from 'node:path';
 import { MarinaError } from '../errors.js';
 import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { interpolateEnv, type MissingVariable } from './env-interpolation.js';
-import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_LEVELS } from './host-config-schema.js';
+import { EVENT_LISTENER_TYPES, hostConfigSchema, type LOG_FORMATS, type LOG_LEVELS } from './host-config-schema.js';
 import { oceanEnvName } from './ocean-env-names.js';
+import { applyEnvironment } from './env-overrides.js';
 import { formatPath, formatProblems, type Problem } from './problems.js';
+import type { ShardPlacement } from './shard.js';
+import { salvageHostConfig } from './salvage.js';
 import { parseSourceDocument, type SourceDocument } from './yaml-document.js';
 
 export type EventListenerType = (typeof EVENT_LISTENER_TYPES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: human-readable on a terminal, JSON elsewhere. */
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
 
 export interface EventListenerConfig {
   type: EventListenerType;
@@ -42,6 +47,8 @@ export interface IntegrationConfig {
   allowEnvironmentVariablesJqAccess: boolean;
   /** A `file` mapping path is absolute. */
   mapping: MappingSource;
+  /** The shard that runs it under `--shard i/N` (else a hash of the identifier decides). */
+  shard?: number;
   /** Where this integration is declared, for messages (see {@link originPath}). */
   origin: { file: string; path: (string | number)[]; style: 'yaml' | 'ocean-env' };
 }
@@ -57,7 +64,7 @@ export interface HostConfig {
   source: string;
   /** `publicUrl` (no trailing slash): the server's address as third parties reach it, when configured. */
   server: { host: string; port: number; publicUrl?: string };
-  log: { level: LogLevel };
+  log: { level: LogLevel; format: LogFormatSetting };
   /** Absent: the host runs the embedded local Port (the emulator). */
   port?: PortConnection;
   plugins: { directories: string[]; watch: boolean; debounceMs: number; setupTimeoutSeconds: number };
@@ -65,10 +72,12 @@ export interface HostConfig {
   dataDir: string;
   shutdown: { timeoutSeconds: number };
   /** Resyncs across all integrations (environment variables `MARINA_MAX_CONCURRENT_RESYNCS` and `MARINA_RESYNC_PAGE_TIMEOUT_SECONDS` override). */
-  resync: { maxConcurrent: number; pageTimeoutSeconds: number };
+  resync: { maxConcurrent: number; pageTimeoutSeconds: number; progressLogSeconds: number };
   /** Live events (`MARINA_LIVE_CONCURRENCY`, `MARINA_WEBHOOK_DEDUPE_MINUTES`, `MARINA_WEBHOOK_BODY_LIMIT_BYTES` override). */
   live: { concurrency: number; dedupeMinutes: number; bodyLimitBytes: number };
   integrations: IntegrationConfig[];
+  /** Set when this process runs one shard of the config (`--shard i/N`); see ./shard.ts. */
+  shard?: ShardPlacement;
   /** The parsed file, so later checks (plugin configs) can point at lines. */
   document?: SourceDocument;
 }
@@ -83,25 +92,31 @@ export interface HostConfigDefaults {
 
 const validateHostConfig = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
 
+/** A host config as far as it could be read, and every problem found in it. */
+export interface HostConfigInspection {
+  /**
+   * The config, unless the file could not be read or parsed. When there are problems it is what
+   * remains usable (refused values dropped, their defaults applied; see salvage.ts), for the
+   * checks that come after the config (plugins, mappings).
+   */
+  config?: HostConfig;
+  problems: Problem[];
+  /** What {@link loadHostConfig} throws for these problems; undefined when there are none. */
+  error?: MarinaError;
+}
+
 /**
  * Reads, interpolates and validates a host config file. Relative paths in it resolve from the
- * file's directory. Throws a `MarinaError` listing every problem (`CONFIG_NOT_FOUND`,
- * `CONFIG_PARSE_FAILED`, `CONFIG_MISSING_ENV` or `CONFIG_INVALID`); `details.problems` has them
- * as data.
+ * file's directory; the `MARINA_*` overrides in `env` apply (see env-overrides.ts). Throws a
+ * `MarinaError` listing every problem (`CONFIG_NOT_FOUND`, `CONFIG_PARSE_FAILED`,
+ * `CONFIG_MISSING_ENV` or `CONFIG_INVALID`); `details.problems` has them as data.
  */
 export async function loadHostConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
   defaults: HostConfigDefaults,
 ): Promise<HostConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new MarinaError('CONFIG_NOT_FOUND', `Cannot read host config ${file}: ${reason}`, { details: { file } });
-  }
-  return parseHostConfig(text, file, env, defaults);
+  return accepted(await inspectHostConfigFile(file, env, defaults));
 }
 
 export function parseHostConfig(
@@ -110,8 +125,40 @@ export function parseHostConfig(
   env: Readonly<Record<string, string | undefined>>,
   defaults: HostConfigDefaults,
 ): HostConfig {
+  return accepted(inspectHostConfig(text, file, env, defaults));
+}
+
+function accepted(inspection: HostConfigInspection): HostConfig {
+  if (inspection.error) throw inspection.error;
+  return inspection.config!;
+}
+
+/** Like {@link loadHostConfig}, but returns every problem with what is usable instead of throwing. */
+export async function inspectHostConfigFile(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: HostConfigDefaults,
+): Promise<HostConfigInspection> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    const message = `Cannot read host config ${file}: ${reason}`;
+    return { problems: [{ file, path: '', message }], error: new MarinaError('CONFIG_NOT_FOUND', message, { details: { file } }) };
+  }
+  return inspectHostConfig(text, file, env, defaults);
+}
+
+/** Like {@link parseHostConfig}, but returns every problem with what is usable instead of throwing. */
+export function inspectHostConfig(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  defaults: HostConfigDefaults,
+): HostConfigInspection {
   const parsed = parseSourceDocument(text, file);
-  if (!parsed.ok) throw problemsError('CONFIG_PARSE_FAILED', file, parsed.problems);
+  if (!parsed.ok) return { problems: parsed.problems, error: problemsError('CONFIG_PARSE_FAILED', file, parsed.problems) };
   const { document } = parsed;
   const missing: MissingVariable[] = [];
   const raw = interpolateEnv(document.value ?? {}, env, missing);
@@ -122,7 +169,8 @@ export function parseHostConfig(
     ...document.locate(at),
   }));
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw problemsError('CONFIG_INVALID', file, [{ file, path: '', message: 'must be a mapping (YAML object) with keys such as server, port, integrations' }]);
+    const root = [{ file, path: '', message: 'must be a mapping (YAML object) with keys such as server, port, integrations' }];
+    return { problems: root, error: problemsError('CONFIG_INVALID', file, root) };
   }
   const valid = validateHostConfig(raw);
   if (!valid) {
@@ -131,12 +179,15 @@ export function parseHostConfig(
     problems.push(...ajvErrorsToProblems(validateHostConfig.errors, file, { document }).filter((problem) => !unset.has(problem.path) || problem.message.startsWith('unknown key')));
   }
   const config = raw as Record<string, any>;
-  if (problems.length === missing.length && valid) problems.push(...semanticProblems(config, file, document));
-  if (problems.length > 0) {
-    throw problemsError(problems.length === missing.length && missing.length > 0 ? 'CONFIG_MISSING_ENV' : 'CONFIG_INVALID', file, problems);
-  }
-  const baseDir = path.dirname(path.resolve(file));
-  return normalise(config, file, baseDir, defaults, document);
+  const usable = valid ? { sections: config, integrations: config['integrations'] as Record<string, any>[] } : salvageHostConfig(config, validateHostConfig);
+  if (usable === undefined) return { problems, error: problemsError('CONFIG_INVALID', file, problems) };
+  const salvaged = { ...usable.sections, integrations: usable.integrations };
+  problems.push(...semanticProblems(salvaged, file, document));
+  const environment = applyEnvironment(normalise(salvaged, file, path.dirname(path.resolve(file)), defaults, document), env);
+  problems.push(...environment.problems);
+  if (problems.length === 0) return { config: environment.config, problems };
+  const code = problems.length === missing.length ? 'CONFIG_MISSING_ENV' : 'CONFIG_INVALID';
+  return { config: environment.config, problems, error: problemsError(code, file, problems) };
 }
 
 /** Builds a `HostConfig` from an already-validated plain object (used by the Ocean env path too). */
@@ -161,21 +212,10 @@ export function normalise(
     shutdown: config['shutdown'],
     resync: config['resync'],
     live: config['live'],
-    integrations: (config['integrations'] as Record<string, any>[]).map((integration, index) => ({
-      identifier: integration['identifier'],
-      type: integration['type'],
-      enabled: integration['enabled'],
-      config: integration['config'],
-      eventListener: integration['eventListener'],
-      scheduledResyncInterval: integration['scheduledResyncInterval'],
-      initializePortResources: integration['initializePortResources'],
-      allowEnvironmentVariablesJqAccess: integration['allowEnvironmentVariablesJqAccess'],
-      mapping:
-        mappingSource(integration['mapping']) === 'file'
-          ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }
-          : { source: 'port' },
-      origin: { file: source, path: ['integrations', index], style },
-    })),
+    // An integration the schema refused beyond repair is a hole (undefined): the others keep their positions.
+    integrations: (config['integrations'] as (Record<string, any> | undefined)[]).flatMap((integration, index) =>
+      integration === undefined ? [] : [integrationConfig(integration, { file: source, path: ['integrations', index], style }, baseDir)],
+    ),
   };
   if (config['port']) result.port = config['port'];
   if (document) result.document = document;
@@ -187,12 +227,33 @@ function normaliseServer(server: { host: string; port: number; publicUrl?: strin
   return { ...server, publicUrl: server.publicUrl.replace(/\/+$/, '') };
 }
 
+function integrationConfig(integration: Record<string, any>, origin: IntegrationConfig['origin'], baseDir: string): IntegrationConfig {
+  return {
+    identifier: integration['identifier'],
+    type: integration['type'],
+    enabled: integration['enabled'],
+    config: integration['config'],
+    eventListener: integration['eventListener'],
+    scheduledResyncInterval: integration['scheduledResyncInterval'],
+    initializePortResources: integration['initializePortResources'],
+    allowEnvironmentVariablesJqAccess: integration['allowEnvironmentVariablesJqAccess'],
+    // A file source without a file is reported by semanticProblems; what is usable reads from Port.
+    mapping:
+      mappingSource(integration['mapping']) === 'file' && typeof integration['mapping'].file === 'string'
+        ? { source: 'file', file: path.resolve(baseDir, integration['mapping'].file) }
+        : { source: 'port' },
+    ...(integration['shard'] === undefined ? {} : { shard: integration['shard'] as number }),
+    origin,
+  };
+}
+
 /** Checks the schema cannot express: unique identifiers, mapping file presence. */
 function semanticProblems(config: Record<string, any>, file: string, document: SourceDocument): Problem[] {
   const problems: Problem[] = [];
   const firstSeen = new Map<string, number>();
   const baseDir = path.dirname(path.resolve(file));
-  (config['integrations'] as Record<string, any>[]).forEach((integration, index) => {
+  (config['integrations'] as (Record<string, any> | undefined)[]).forEach((integration, index) => {
+    if (integration === undefined) return;
     const identifier = integration['identifier'] as string;
     const previous = firstSeen.get(identifier);
     if (previous === undefined) firstSeen.set(identifier, index);

@@ -4,13 +4,23 @@ import { ajvErrorsToProblems, createAjv } from './ajv.js';
 import { hostConfigSchema } from './host-config-schema.js';
 import { normalise, type HostConfig, type HostConfigDefaults } from './host-config.js';
 import { oceanEnvName } from './ocean-env-names.js';
+import { applyEnvironment } from './env-overrides.js';
 import { formatProblems, type Problem } from './problems.js';
+import { salvageHostConfig } from './salvage.js';
 
 /** What `readOceanEnv` understood, and the `OCEAN__*` variables it did not use. */
 export interface OceanEnvResult {
   config: HostConfig;
   /** Ocean settings Marina does not use (reported as a warning, never an error). */
   ignored: string[];
+}
+
+/** Like {@link OceanEnvResult}, with every problem and what is usable despite them. */
+export interface OceanEnvInspection extends Omit<OceanEnvResult, 'config'> {
+  config?: HostConfig;
+  problems: Problem[];
+  /** What {@link readOceanEnv} throws for these problems; undefined when there are none. */
+  error?: MarinaError;
 }
 
 const SOURCE = 'environment (OCEAN__* variables)';
@@ -32,6 +42,13 @@ const PINO_LEVELS: Record<string, string> = { CRITICAL: 'fatal', ERROR: 'error',
  * @throws MarinaError `CONFIG_INVALID` naming each offending variable.
  */
 export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, defaults: HostConfigDefaults): OceanEnvResult {
+  const inspection = inspectOceanEnv(env, defaults);
+  if (inspection.error) throw inspection.error;
+  return { config: inspection.config!, ignored: inspection.ignored };
+}
+
+/** Like {@link readOceanEnv}, but returns every problem with what is usable instead of throwing. */
+export function inspectOceanEnv(env: Readonly<Record<string, string | undefined>>, defaults: HostConfigDefaults): OceanEnvInspection {
   const tree: Record<string, any> = {};
   const problems: Problem[] = [];
   for (const [name, value] of Object.entries(env)) {
@@ -81,31 +98,37 @@ export function readOceanEnv(env: Readonly<Record<string, string | undefined>>, 
     if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access', 'base_url'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
   }
   const application = applicationSettings(env);
-  const server: Record<string, unknown> = {};
-  if (application.port !== undefined) server['port'] = application.port;
+  if (application.port !== undefined) raw['server'] = { port: application.port };
+  // Where to listen, as `${MARINA_HOST}` in the bundled config: the container image sets 0.0.0.0.
+  if (application.host !== undefined && application.host !== '') raw['server'] = { ...raw['server'], host: application.host };
   // Ocean's public URL of the integration (for the third party's webhooks).
-  if (typeof tree['base_url'] === 'string' && tree['base_url'] !== '') server['publicUrl'] = tree['base_url'];
-  if (Object.keys(server).length > 0) raw['server'] = server;
+  if (typeof tree['base_url'] === 'string' && tree['base_url'] !== '') raw['server'] = { ...raw['server'], publicUrl: tree['base_url'] };
   if (application.logLevel !== undefined) {
     const level = PINO_LEVELS[application.logLevel.toUpperCase()];
     if (level === undefined) {
       problems.push({ file: SOURCE, path: 'APPLICATION__LOG_LEVEL', message: `must be one of ${Object.keys(PINO_LEVELS).join(', ')}` });
     } else raw['log'] = { level };
   }
-  const validate = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
-  if (!validate(raw)) {
+  const valid = validate(raw);
+  if (!valid) {
     problems.push(...ajvErrorsToProblems(validate.errors, SOURCE).map((problem) => ({ ...problem, path: oceanEnvName(problem.path) })));
   }
-  if (problems.length > 0) {
-    throw new MarinaError('CONFIG_INVALID', `Ocean environment variables have ${problems.length} problem(s):\n${formatProblems(problems)}`, {
-      details: { file: SOURCE, problems },
-    });
-  }
-  return { config: normalise(raw, SOURCE, path.dirname(defaults.dataDir), defaults, undefined, 'ocean-env'), ignored };
+  const usable = valid ? { sections: raw, integrations: raw['integrations'] as Record<string, any>[] } : salvageHostConfig(raw, validate);
+  const normalised = usable && normalise({ ...usable.sections, integrations: usable.integrations }, SOURCE, path.dirname(defaults.dataDir), defaults, undefined, 'ocean-env');
+  const environment = normalised && applyEnvironment(normalised, env);
+  problems.push(...(environment?.problems ?? []));
+  if (problems.length === 0) return { config: environment!.config, ignored, problems };
+  const error = new MarinaError('CONFIG_INVALID', `Ocean environment variables have ${problems.length} problem(s):\n${formatProblems(problems)}`, {
+    details: { file: SOURCE, problems },
+  });
+  return { ...(environment ? { config: environment.config } : {}), ignored, problems, error };
 }
 
-function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string } {
-  const out: { port?: string; logLevel?: string } = {};
+const validate = createAjv({ coerceTypes: true }).compile(hostConfigSchema);
+
+function applicationSettings(env: Readonly<Record<string, string | undefined>>): { port?: string; logLevel?: string; host?: string } {
+  const out: { port?: string; logLevel?: string; host?: string } = {};
+  if (env['MARINA_HOST'] !== undefined) out.host = env['MARINA_HOST'];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (name.toUpperCase() === 'APPLICATION__PORT') out.port = value;

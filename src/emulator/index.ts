@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { lockDataDir, type StaleLock } from '../data-dir-lock.js';
 import { MarinaError } from '../errors.js';
 import type { EmulatorContext } from './context.js';
 import { createFaultInjector, createRandom, validateFaultRules, type FaultRule } from './fault-injector.js';
@@ -26,8 +27,12 @@ export interface EmulatorOptions {
   host?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
-  /** Persistence directory; omitted keeps the state in memory only. */
+  /** Persistence directory; omitted keeps the state in memory only. Locked while the emulator runs (one process per directory). */
   dataDir?: string;
+  /** What runs the emulator, recorded in `dataDir`'s lock for whoever finds it taken. @default 'marina emulator' */
+  lockCommand?: string;
+  /** Told when the lock of a process that is gone was taken over. @default a warning through `logger` */
+  onStaleLock?: (stale: StaleLock) => void;
   /** Accepted client id/secret pairs; omitted accepts any pair (a local Port for development). */
   credentials?: { clientId: string; clientSecret: string }[];
   /** Default 10800 (3 h), as Port. */
@@ -100,13 +105,28 @@ function checkOptions(options: EmulatorOptions): void {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   checkOptions(options);
   const organizationId = options.organizationId ?? 'org_marina_local';
-  const persistence: Persistence =
+  const lock =
     options.dataDir === undefined
-      ? createMemoryPersistence()
-      : openPersistence(options.dataDir, {
-          ...(options.compactAtBytes === undefined ? {} : { compactAtBytes: options.compactAtBytes }),
-          onWarning: (message, details) => options.logger?.warn(details, message),
+      ? undefined
+      : await lockDataDir(options.dataDir, {
+          command: options.lockCommand ?? 'marina emulator',
+          onStaleLock:
+            options.onStaleLock ??
+            ((stale) => options.logger?.warn({ lockFile: stale.file, previousOwner: stale.owner, reason: stale.reason }, 'took over the stale lock of the emulator data directory')),
         });
+  let persistence: Persistence;
+  try {
+    persistence =
+      options.dataDir === undefined
+        ? createMemoryPersistence()
+        : openPersistence(options.dataDir, {
+            ...(options.compactAtBytes === undefined ? {} : { compactAtBytes: options.compactAtBytes }),
+            onWarning: (message, details) => options.logger?.warn(details, message),
+          });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const faults = createFaultInjector(options.faults ?? [], options.seed === undefined ? Math.random : createRandom(options.seed));
   const requestLog = createRequestLog();
   const tokens = createTokenIssuer({ credentials: options.credentials, ttlSeconds: options.tokenTtlSeconds ?? 10_800, organizationId });
@@ -129,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   } catch (error) {
     persistence.close();
+    lock?.release();
     throw error;
   }
   const address = app.server.address();
@@ -147,6 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       closed = true;
       await app.close();
       persistence.close();
+      lock?.release();
     },
     blueprints: () => [...persistence.state.blueprints.values()],
     entities(blueprint) {

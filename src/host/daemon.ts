@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { HostConfig, PortConnection } from '../config/host-config.js';
-import { describeError, MarinaError } from '../errors.js';
+import { lockDataDir, type DataDirLock, type StaleLock } from '../data-dir-lock.js';
+import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
-import { createLogger, type Logger } from '../observability/logger.js';
+import { createLogger, resolveLogFormat, type Logger } from '../observability/logger.js';
 import { createMetrics, type HostMetrics } from '../observability/metrics.js';
 import { createSecretRedactor, type SecretRedactor } from '../observability/secret-redactor.js';
 import { createHost, type Host, type HostResyncOptions } from './host.js';
@@ -18,6 +19,11 @@ export interface DaemonOptions {
   importModule?: ImportModule;
   /** Where log lines go; stdout when omitted. */
   logDestination?: { write(line: string): unknown };
+  /**
+   * Whether the log destination (stdout) is a terminal: `log.format: auto` then writes
+   * human-readable lines, with colours. @default false
+   */
+  stdoutIsTty?: boolean;
   /** Ocean variables that are set but unused, reported as one warning. */
   ignoredOceanSettings?: string[];
   /** Skip the HTTP server (one-shot commands). @default true */
@@ -26,6 +32,8 @@ export interface DaemonOptions {
   redactor?: SecretRedactor;
   /** Resync settings (cap, page timeout, a listener override for `marina sail`). */
   resync?: HostResyncOptions;
+  /** What runs the daemon, recorded in the data directory's lock for whoever finds it taken. @default 'marina start' */
+  command?: string;
 }
 
 /** A running Marina: host, HTTP server, logger, metrics, and the embedded Port if any. */
@@ -57,9 +65,25 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config } = options;
   const redactor = options.redactor ?? createSecretRedactor();
-  const logger = createLogger({ level: config.log.level, redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const logger = createLogger({
+    level: config.log.level,
+    redactor,
+    format: resolveLogFormat(config.log.format, options.stdoutIsTty === true),
+    // Colours only for a terminal: `log.format: pretty` into a file stays plain text.
+    colorize: options.stdoutIsTty === true,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   logger.info({ version: options.version, config: config.source }, 'marina starting');
   if (options.ignoredOceanSettings?.length) logger.warn({ settings: options.ignoredOceanSettings }, 'these Ocean settings are not used by Marina');
+  const command = options.command ?? 'marina start';
+  let lock: DataDirLock;
+  try {
+    // Before anything writes to the data directory: its journals must have one writer.
+    lock = await lockDataDir(config.dataDir, { command, onStaleLock: (stale) => logStaleLock(logger, stale) });
+  } catch (error) {
+    logger.fatal({ code: (error as { code?: unknown }).code, dataDir: config.dataDir }, describeError(error));
+    throw error;
+  }
 
   let emulator: { url: string; close(): Promise<void> } | undefined;
   let port: PortConnection | undefined = config.port;
@@ -68,15 +92,26 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const credentials = { clientId: `marina-local-${randomBytes(6).toString('hex')}`, clientSecret: randomBytes(24).toString('hex') };
       // Imported only when needed: a host talking to the real Port never loads the emulator.
       const { startEmulator } = await import('../emulator/index.js');
-      emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator'), credentials: [credentials], logger: logger.child({ component: 'emulator' }) });
+      emulator = await startEmulator({
+        dataDir: path.join(config.dataDir, 'emulator'),
+        lockCommand: `${command} (embedded Port)`,
+        credentials: [credentials],
+        logger: logger.child({ component: 'emulator' }),
+      });
       port = { baseUrl: emulator.url, ...credentials };
       logger.info({ url: emulator.url }, 'no Port credentials configured: running the embedded local Port');
     } catch (error) {
+      if (isMarinaError(error, 'DATA_DIR_LOCKED')) {
+        // A standalone `marina emulator --data` on our embedded Port's folder: do not share it.
+        logger.fatal({ code: error.code, dataDir: error.details['dataDir'] }, describeError(error));
+        lock.release();
+        throw error;
+      }
       logger.error({ err: error }, 'the embedded local Port failed to start; integrations run without Port');
     }
   }
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: true });
   const host = createHost({
     config,
     logger,
@@ -110,6 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await server?.close().catch(() => undefined);
     await host.stop();
     await closeEmulator();
+    lock.release();
     logger.fatal({ code: (error as { code?: unknown }).code }, redactor.redact(describeError(error)));
     throw error;
   }
@@ -133,9 +169,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       const { clean } = await host.stop({ timeoutMs });
       await closing;
       await closeEmulator();
+      lock.release();
       logger.info({ clean }, clean ? 'shutdown complete' : 'shutdown deadline passed; some work was cut short');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       return { clean };
     },
   };
+}
+
+/** A crashed process's lock was taken over: worth a warning, since its work may be unfinished. */
+function logStaleLock(logger: Logger, stale: StaleLock): void {
+  const owner = stale.owner ? { pid: stale.owner.pid, hostname: stale.owner.hostname, command: stale.owner.command, lockedAt: stale.owner.lockedAt } : undefined;
+  logger.warn({ lockFile: stale.file, previousOwner: owner, reason: stale.reason }, 'took over the stale lock of the data directory (its process is gone)');
 }

@@ -30,9 +30,9 @@ export interface HostOptions {
 }
 
 export interface HostResyncOptions {
-  /** Most resyncs at once across integrations. @default env MARINA_MAX_CONCURRENT_RESYNCS, else 4 */
+  /** Most resyncs at once across integrations. @default the config's `resync.maxConcurrent` */
   maxConcurrentResyncs?: number;
-  /** @default env MARINA_RESYNC_PAGE_TIMEOUT_SECONDS × 1000, else 5 minutes */
+  /** @default the config's `resync.pageTimeoutSeconds` × 1000 */
   pageTimeoutMs?: number;
   /** Replaces every integration's listener (`marina sail`). */
   listener?: ResyncWiring['listener'];
@@ -106,10 +106,14 @@ export function createHost(options: HostOptions): Host {
   const integrations = new Map<string, Integration>();
   const reloadChains = new Map<string, Promise<void>>();
   const drainTimeoutMs = config.shutdown.timeoutSeconds * 1000;
-  const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs: maxConcurrentResyncs(options), env: options.env }) : undefined;
-  const pageTimeoutMs = options.resync?.pageTimeoutMs ?? positiveNumber(options.env['MARINA_RESYNC_PAGE_TIMEOUT_SECONDS'], 'MARINA_RESYNC_PAGE_TIMEOUT_SECONDS', config.resync.pageTimeoutSeconds) * 1000;
+  // The config already carries the MARINA_* overrides (the config stage applies and checks them).
+  const maxConcurrentResyncs = options.resync?.maxConcurrentResyncs ?? config.resync.maxConcurrent;
+  const hub: ResyncHub | undefined = options.port ? createResyncHub({ logger, registry: options.metrics.registry, maxConcurrentResyncs, env: options.env }) : undefined;
+  const pageTimeoutMs = options.resync?.pageTimeoutMs ?? config.resync.pageTimeoutSeconds * 1000;
   const resyncWiring: ResyncWiring | undefined =
-    hub && options.port ? { hub, port: options.port, pageTimeoutMs, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) } : undefined;
+    hub && options.port
+      ? { hub, port: options.port, pageTimeoutMs, progressLogMs: config.resync.progressLogSeconds * 1000, ...(options.resync?.listener ? { listener: options.resync.listener } : {}) }
+      : undefined;
 
   // Live events write through the organization's client the resyncs use, so one budget sees both.
   const liveClient = hub && options.port ? hub.portClient(options.port) : undefined;
@@ -121,9 +125,9 @@ export function createHost(options: HostOptions): Host {
           client: liveClient,
           logger,
           registry: options.metrics.registry,
-          concurrency: positiveNumber(options.env['MARINA_LIVE_CONCURRENCY'], 'MARINA_LIVE_CONCURRENCY', config.live.concurrency, true),
-          dedupeWindowMs: positiveNumber(options.env['MARINA_WEBHOOK_DEDUPE_MINUTES'], 'MARINA_WEBHOOK_DEDUPE_MINUTES', config.live.dedupeMinutes) * 60_000,
-          bodyLimitBytes: positiveNumber(options.env['MARINA_WEBHOOK_BODY_LIMIT_BYTES'], 'MARINA_WEBHOOK_BODY_LIMIT_BYTES', config.live.bodyLimitBytes, true),
+          concurrency: config.live.concurrency,
+          dedupeWindowMs: config.live.dedupeMinutes * 60_000,
+          bodyLimitBytes: config.live.bodyLimitBytes,
         })
       : undefined;
   const liveWiring: LiveWiring | undefined =
@@ -139,6 +143,7 @@ export function createHost(options: HostOptions): Host {
           },
           detach: (identifier, drainMs) => live.detach(identifier, { drainMs }),
           snapshot: (identifier) => live.snapshot(identifier),
+          recentDeadLetters: (identifier, since) => live.get(identifier)?.recentDeadLetters(since),
         }
       : undefined;
 
@@ -163,6 +168,11 @@ export function createHost(options: HostOptions): Host {
   for (const integrationConfig of config.integrations) {
     integrations.set(integrationConfig.identifier, createIntegration(integrationConfig, config.document));
   }
+  // `degraded` follows from resync runs and dead letters as they happen, so the status series
+  // are brought up to date when they are read rather than on every change.
+  options.metrics.refreshStatusesWith(() => {
+    for (const integration of integrations.values()) integration.publishStatus();
+  });
   let reconfiguring: Promise<unknown> = Promise.resolve();
 
   const usersOf = (type: string) => [...integrations.values()].filter((integration) => integration.config.type === type);
@@ -185,7 +195,7 @@ export function createHost(options: HostOptions): Host {
     try {
       plugin = await loadPlugin(dir, { importModule: options.importModule, fresh: reason === 'reload' || only !== undefined });
     } catch (error) {
-      logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined }, `plugin "${type}" failed to load`);
+      logger.error({ plugin: type, code: isMarinaError(error) ? error.code : undefined, err: error }, `plugin "${type}" failed to load`);
       await Promise.all(users.map((integration) => integration.fail(error, { reason })));
       return;
     }
@@ -255,6 +265,7 @@ export function createHost(options: HostOptions): Host {
         const needsRestart = RESTART_SECTIONS.filter((section) => !isDeepStrictEqual(config[section], next[section]));
         const effective: HostConfig = { ...config, integrations: next.integrations, source: next.source };
         if (next.document) effective.document = next.document;
+        if (next.shard) effective.shard = next.shard;
         const problems = await staticProblems(effective);
         if (problems.length > 0) {
           throw new MarinaError('CONFIG_INVALID', `Config not applied: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${formatProblems(problems)}`, {
@@ -330,20 +341,6 @@ export function createHost(options: HostOptions): Host {
     integration: (identifier) => integrations.get(identifier),
   };
   return host;
-}
-
-function maxConcurrentResyncs(options: HostOptions): number {
-  return options.resync?.maxConcurrentResyncs ?? positiveNumber(options.env['MARINA_MAX_CONCURRENT_RESYNCS'], 'MARINA_MAX_CONCURRENT_RESYNCS', options.config.resync.maxConcurrent, true);
-}
-
-/** A positive number from the environment, or the default; a bad value is a config error naming the variable. */
-function positiveNumber(value: string | undefined, name: string, fallback: number, integer = false): number {
-  if (value === undefined || value.trim() === '') return fallback;
-  const parsed = Number(value);
-  if (!(Number.isFinite(parsed) && parsed > 0 && (!integer || Number.isSafeInteger(parsed)))) {
-    throw new MarinaError('CONFIG_INVALID', `Environment variable ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`, { details: { variable: name } });
-  }
-  return parsed;
 }
 
 /** Sections read once at start; a reconfigure reports changes to them instead of applying them. */

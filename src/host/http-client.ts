@@ -41,7 +41,8 @@ export function createHttpClient(options: HttpClientOptions): Got {
       calculateDelay: ({ attemptCount, computedValue, retryAfter }) => {
         // got's computedValue is 0 when the error is not retryable or attempts are exhausted.
         if (computedValue === 0) return 0;
-        if (retryAfter !== undefined) return retryAfter;
+        // `Retry-After: 0` means "now"; a delay of 0 would tell got not to retry at all.
+        if (retryAfter !== undefined) return Math.max(retryAfter, 1);
         const base = Math.min((options.backoffBaseMs ?? 1000) * 2 ** (attemptCount - 1), 30_000);
         return base * (0.9 + Math.random() * 0.2);
       },

@@ -14,6 +14,8 @@ export interface ResyncWiring {
   port: PortConnection;
   /** A plugin that produces no page for this long fails its kind. @default the runner's (5 min) */
   pageTimeoutMs?: number;
+  /** A progress line per running kind this often. @default the runner's (30 s) */
+  progressLogMs?: number;
   /**
    * Replaces the configured listener (`marina sail` drives every integration itself, so it uses
    * a listener that only enables resyncs). @default the configured one
@@ -75,6 +77,7 @@ export async function startIntegrationResync(options: IntegrationResyncOptions):
       mapping: config.mapping,
       redact: options.redact,
       ...(wiring.pageTimeoutMs === undefined ? {} : { pageTimeoutMs: wiring.pageTimeoutMs }),
+      ...(wiring.progressLogMs === undefined ? {} : { progressLogMs: wiring.progressLogMs }),
       ...(wiring.hub.metrics ? { metrics: wiring.hub.metrics } : {}),
     },
     listener: (context) => listenerFactory(config.eventListener, context),
@@ -86,7 +89,11 @@ export async function startIntegrationResync(options: IntegrationResyncOptions):
   return { runtime, ...(provisioningError === undefined ? {} : { provisioningError }) };
 }
 
-/** The listener `marina sail` uses: resyncs enabled, nothing triggered on its own. */
-export function commandDrivenListener(): EventListener {
-  return { type: 'CLI', resyncs: true, async start() {}, async stop() {} };
+/**
+ * The listener of a command that drives each resync itself (`marina sail`, and `marina start`
+ * when every integration is ONCE): resyncs enabled, nothing triggered on its own. `type` is what
+ * the status API shows.
+ */
+export function commandDrivenListener(type = 'CLI'): EventListener {
+  return { type, resyncs: true, async start() {}, async stop() {} };
 }

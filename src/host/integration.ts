@@ -5,11 +5,12 @@ import type { SourceDocument } from '../config/yaml-document.js';
 import { describeError, isMarinaError, MarinaError, type ErrorCode } from '../errors.js';
 import type { HostMetrics, IntegrationStatusName } from '../observability/metrics.js';
 import { REDACTED, type SecretRedactor } from '../observability/secret-redactor.js';
-import type { LiveSnapshot } from '../live/index.js';
+import type { LiveSnapshot, RecentDeadLetters } from '../live/index.js';
 import type { IntegrationIdentity } from '../port/index.js';
 import type { IntegrationContext, IntegrationInstance, LiveEventProcessor } from '../sdk/index.js';
 import { createHttpClient } from './http-client.js';
 import { createIntegrationDataDir } from './integration-data-dir.js';
+import { DEAD_LETTER_WINDOW_MS, degradedReasons, type DegradedReason } from './integration-health.js';
 import { createPluginCache } from './plugin-cache.js';
 import type { LoadedPlugin } from './plugin-loader.js';
 import type { IntegrationRuntime, RuntimeStatus } from '../sync/integration-runtime.js';
@@ -28,10 +29,13 @@ export interface IntegrationSnapshot {
   identifier: string;
   type: string;
   version: string | null;
+  /** `loading`, `running`, `degraded` (running, but see `degradedReasons`), `failed` or `stopped`. */
   status: IntegrationStatus;
   enabled: boolean;
   /** Why the integration is `failed` or `stopped`, if it is. */
   error: ErrorReport | null;
+  /** Why a running integration is `degraded` (failing resyncs, a dead-lettering live queue); empty otherwise. */
+  degradedReasons: DegradedReason[];
   /** The last hot reload that failed while the previous version kept running. */
   reloadError: ErrorReport | null;
   kinds: string[];
@@ -57,6 +61,8 @@ export interface LiveWiring {
   /** Stops serving them, letting the queue drain for up to `drainMs`. @returns whether it drained. */
   detach(identifier: string, drainMs: number): Promise<boolean>;
   snapshot(identifier: string): LiveSnapshot | undefined;
+  /** Dead letters since `since` (epoch ms) still in the list; undefined when live events are not served. */
+  recentDeadLetters(identifier: string, since: number): RecentDeadLetters | undefined;
 }
 
 export interface IntegrationDependencies {
@@ -126,8 +132,30 @@ export class Integration {
     deps.metrics.setStatus(this.identifier, 'loading');
   }
 
+  /** The lifecycle status (`loading`, `running`, `failed`, `stopped`); {@link Integration.health} adds `degraded`. */
   get status(): IntegrationStatus {
     return this.#status;
+  }
+
+  /**
+   * The status operators see: `degraded` instead of `running` while its last resync failed, its
+   * listener cannot start or its live queue is dead-lettering (see integration-health.ts).
+   * Reasons are masked.
+   */
+  health(now = Date.now()): { status: IntegrationStatus; reasons: DegradedReason[] } {
+    if (this.#status !== 'running') return { status: this.#status, reasons: [] };
+    const runtime = this.#runtime?.status();
+    const recent = this.#deps.live?.recentDeadLetters(this.identifier, now - DEAD_LETTER_WINDOW_MS);
+    const reasons = degradedReasons({ ...(runtime ? { resync: runtime } : {}), ...(recent ? { recentDeadLetters: recent } : {}) }).map((reason) => ({
+      ...reason,
+      message: this.#deps.redactor.redact(reason.message),
+    }));
+    return { status: reasons.length > 0 ? 'degraded' : 'running', reasons };
+  }
+
+  /** Sets `marina_integration_status` to the current {@link Integration.health} (called at each scrape). */
+  publishStatus(): void {
+    this.#deps.metrics.setStatus(this.identifier, this.health().status);
   }
 
   /** The running plugin instance, if the integration is running. */
@@ -216,10 +244,10 @@ export class Integration {
         this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'failed', reason: options.reason });
         if (previous !== undefined && this.#status === 'running') {
           this.#reloadError = report;
-          this.logger.error({ code: report.code }, `reload failed; the previous version keeps running: ${report.message}`);
+          this.logger.error({ code: report.code, err: error }, `reload failed; the previous version keeps running: ${report.message}`);
         } else {
           this.#setStatus('failed', report);
-          this.logger.error({ code: report.code }, `integration failed: ${report.message}`);
+          this.logger.error({ code: report.code, err: error }, `integration failed: ${report.message}`);
         }
         return;
       }
@@ -255,11 +283,11 @@ export class Integration {
       this.#deps.metrics.pluginLoads.inc({ integration: this.identifier, result: 'failed', reason: options.reason });
       if (this.#current !== undefined && this.#status === 'running') {
         this.#reloadError = report;
-        this.logger.error({ code: report.code }, `reload failed; the previous version keeps running: ${report.message}`);
+        this.logger.error({ code: report.code, err: error }, `reload failed; the previous version keeps running: ${report.message}`);
         return;
       }
       this.#setStatus('failed', report);
-      this.logger.error({ code: report.code }, `integration failed: ${report.message}`);
+      this.logger.error({ code: report.code, err: error }, `integration failed: ${report.message}`);
     });
   }
 
@@ -306,13 +334,15 @@ export class Integration {
   snapshot(): IntegrationSnapshot {
     const plugin = this.#current?.plugin;
     const redact = (report: ErrorReport | null) => (report ? { ...report, message: this.#deps.redactor.redact(report.message) } : null);
+    const health = this.health();
     return {
       identifier: this.identifier,
       type: this.config.type,
       version: plugin?.version ?? null,
-      status: this.#status,
+      status: health.status,
       enabled: this.config.enabled,
       error: redact(this.#error),
+      degradedReasons: health.reasons,
       reloadError: redact(this.#reloadError),
       kinds: plugin ? [...(plugin.definition.kinds ?? Object.keys(this.#current?.instance.resync ?? {}))] : [],
       config: this.#maskedConfig(plugin),
@@ -349,7 +379,7 @@ export class Integration {
     } catch (error) {
       const report = this.#report(error);
       this.#reloadError = report;
-      this.logger.error({ code: report.code }, `live events not served: ${report.message}`);
+      this.logger.error({ code: report.code, err: error }, `live events not served: ${report.message}`);
     }
   }
 

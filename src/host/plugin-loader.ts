@@ -4,7 +4,7 @@ import { createPluginConfigValidator, type PluginConfigValidator } from '../conf
 import { readPluginSpec, sensitiveKeys, specToConfigSchema, type PluginSpec } from '../config/plugin-spec.js';
 import { formatProblems } from '../config/problems.js';
 import { MarinaError } from '../errors.js';
-import { isDefinedIntegration, SDK_API_VERSION, type DefinedIntegration, type JsonSchema } from '../sdk/index.js';
+import { defineIntegration, isDefinedIntegration, SDK_API_VERSION, type DefinedIntegration, type IntegrationDefinition, type JsonSchema } from '../sdk/index.js';
 import type { ImportModule } from './import-module.js';
 
 /** Entry file names, in the order they are looked for. */
@@ -107,10 +107,10 @@ export async function loadPlugin(dir: string, options: { importModule: ImportMod
   let exported = (namespace as { default?: unknown } | null)?.default;
   // A TypeScript plugin outside an ESM package is compiled as CommonJS; its `export default`
   // then arrives one level down (`module.exports.default`).
-  if (!isDefinedIntegration(exported) && isDefinedIntegration((exported as { default?: unknown } | null | undefined)?.default)) {
+  if (!isIntegrationExport(exported) && isIntegrationExport((exported as { default?: unknown } | null | undefined)?.default)) {
     exported = (exported as { default: unknown }).default;
   }
-  if (!isDefinedIntegration(exported)) {
+  if (!isIntegrationExport(exported)) {
     throw new MarinaError(
       'PLUGIN_INVALID_EXPORT',
       `Plugin "${folder.type}" (${folder.entry}) must default-export the result of defineIntegration({...}); got ${describeExport(exported)}`,
@@ -124,23 +124,44 @@ export async function loadPlugin(dir: string, options: { importModule: ImportMod
       { details: { plugin: folder.type, file: folder.entry } },
     );
   }
-  if (exported.type !== folder.type) {
+  let definition: DefinedIntegration = exported;
+  if (!isDefinedIntegration(definition)) {
+    // A plain object (a JavaScript plugin that does not import the SDK): checked as
+    // defineIntegration would check it.
+    try {
+      definition = defineIntegration(definition as IntegrationDefinition);
+    } catch (error) {
+      throw new MarinaError('PLUGIN_INVALID_EXPORT', `Plugin "${folder.type}" (${folder.entry}) exports an invalid definition: ${(error as Error).message}`, {
+        details: { plugin: folder.type, file: folder.entry },
+      });
+    }
+  }
+  if (definition.type !== folder.type) {
     throw new MarinaError(
       'PLUGIN_INVALID_EXPORT',
-      `Plugin in folder "${folder.type}" declares type "${exported.type}"; the type must equal the folder name (${folder.entry})`,
+      `Plugin in folder "${folder.type}" declares type "${definition.type}"; the type must equal the folder name (${folder.entry})`,
       { details: { plugin: folder.type, file: folder.entry } },
     );
   }
-  const configSchema = exported.configSchema ?? specToConfigSchema(folder.spec.configurations);
+  const configSchema = definition.configSchema ?? specToConfigSchema(folder.spec.configurations);
   return {
     ...folder,
-    version: exported.version ?? folder.spec.version ?? '0.0.0',
-    definition: exported,
+    version: definition.version ?? folder.spec.version ?? '0.0.0',
+    definition,
     configSchema,
     sensitiveKeys: sensitiveKeys(configSchema),
     validateConfig: createPluginConfigValidator(configSchema),
     loadedAt: new Date(),
   };
+}
+
+/**
+ * What the loader accepts as a plugin's export: a `defineIntegration` result from any copy of
+ * the SDK (recognised by its brand), or a plain object declaring `apiVersion`, `type` and `setup`.
+ */
+function isIntegrationExport(value: unknown): value is DefinedIntegration {
+  if (isDefinedIntegration(value)) return true;
+  return typeof value === 'object' && value !== null && (value as { apiVersion?: unknown }).apiVersion !== undefined && typeof (value as { setup?: unknown }).setup === 'function';
 }
 
 function describeExport(value: unknown): string {

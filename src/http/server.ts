@@ -8,6 +8,7 @@ import { registerLiveDashboard } from './live-dashboard.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerResyncRoutes } from './resync-routes.js';
+import { registerShardRoutes } from './shard-routes.js';
 
 export interface HttpServerOptions {
   host: Host;
@@ -30,6 +31,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // First, so a request for another shard's integration never reaches a route of this one.
+  registerShardRoutes(app, { host: options.host });
   registerHealthRoutes(app, { host: options.host, version: options.version });
   registerMetricsRoute(app, { registry: options.metrics.registry });
   registerIntegrationsRoutes(app, { host: options.host });

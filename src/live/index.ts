@@ -19,6 +19,7 @@ export {
   type IntegrationLiveOptions,
   type LiveQueueStats,
   type MatchedProcessor,
+  type RecentDeadLetters,
 } from './integration-live.js';
 export { DEFAULT_DELIVERY_ID_HEADERS, registerLiveEventRoutes, type DeliveryAnswer, type LiveEventRoutesOptions } from './live-event-routes.js';
 export { createLiveEvents, type AttachOptions, type LiveEvents, type LiveEventsOptions, type LiveSnapshot } from './live-events.js';

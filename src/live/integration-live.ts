@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
 import type { MappingEngine, PortAppConfig } from '../mapping/index.js';
 import { upsertLiveEntities, type IntegrationIdentity, type PortClient } from '../port/index.js';
-import { RetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
+import { defineLiveEventProcessor, isLiveEventProcessor, isRetryableError, type LiveEvent, type LiveEventProcessor } from '../sdk/index.js';
 import { applyLiveResults, type AppliedResults, type BlockResult } from './apply-results.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { DeadLetter, LiveEventStore, StoredEvent } from './live-event-store.js';
@@ -54,6 +54,11 @@ export interface LiveQueueStats {
   deadLetters: number;
 }
 
+export interface RecentDeadLetters {
+  count: number;
+  latest?: DeadLetterView;
+}
+
 export interface DeadLetterView {
   id: string;
   path: string;
@@ -86,6 +91,8 @@ export interface IntegrationLive {
   replay(id: string): Promise<boolean>;
   discard(id: string): Promise<boolean>;
   deadLetters(): DeadLetterView[];
+  /** Dead letters still in the list that failed at or after `since` (epoch ms), and the latest of them. */
+  recentDeadLetters(since: number): RecentDeadLetters;
   stats(): LiveQueueStats;
   /** Resolves when the queue is empty and nothing runs. */
   drain(): Promise<void>;
@@ -136,6 +143,23 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   return untilAborted(new Promise<void>((resolve) => setTimeout(resolve, ms).unref()), signal);
 }
 
+/**
+ * A processor the host may serve: a `defineLiveEventProcessor` result from any SDK copy (its
+ * brand), or a plain object that passes the same checks.
+ * @throws MarinaError `LIVE_PROCESSOR_FAILED` naming the processor and what is wrong with it.
+ */
+function checkedProcessor(processor: unknown, index: number, identifier: string): LiveEventProcessor {
+  if (isLiveEventProcessor(processor)) return processor;
+  try {
+    return defineLiveEventProcessor(processor as LiveEventProcessor);
+  } catch (error) {
+    const name = typeof (processor as { name?: unknown } | null)?.name === 'string' ? ` ("${(processor as { name: string }).name}")` : '';
+    throw new MarinaError('LIVE_PROCESSOR_FAILED', `Live-event processor ${index}${name} of integration "${identifier}" is invalid: ${(error as Error).message}`, {
+      details: { integration: identifier, processor: index },
+    });
+  }
+}
+
 /** Carries the processor whose `handle` failed, so its own retry policy applies. */
 class HandleFailure extends Error {
   constructor(
@@ -168,7 +192,8 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     return coalescer;
   };
 
-  const setProcessors = (list: readonly LiveEventProcessor[], identity?: IntegrationIdentity): void => {
+  const setProcessors = (declared: readonly LiveEventProcessor[], identity?: IntegrationIdentity): void => {
+    const list = declared.map((processor, index) => checkedProcessor(processor, index, identifier));
     const names = new Set<string>();
     for (const processor of list) {
       if (names.has(processor.name)) {
@@ -244,11 +269,11 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     if (error instanceof HandleFailure) {
       const original = error.original;
       if (isMarinaError(original, 'LIVE_EVENT_TIMEOUT')) return true;
-      return error.processor.isRetryable ? error.processor.isRetryable(original) : original instanceof RetryableError;
+      return error.processor.isRetryable ? error.processor.isRetryable(original) : isRetryableError(original);
     }
     // Port or mapping trouble: Port's client says whether it is transient.
     if (isMarinaError(error)) return error.retryable;
-    return fallback.isRetryable ? fallback.isRetryable(error) : error instanceof RetryableError;
+    return fallback.isRetryable ? fallback.isRetryable(error) : isRetryableError(error);
   };
 
   const process = async (event: StoredEvent): Promise<void> => {
@@ -266,9 +291,11 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       return found;
     };
     let chosen = resolve();
-    const deadLetter = async (reason: string, attempts: number): Promise<void> => {
+    const deadLetter = async (reason: string, attempts: number, error?: unknown): Promise<void> => {
       counters.deadLettered++;
-      log.warn({ attempts, reason }, 'Live event failed; moved to the dead-letter list');
+      // An error line: the event is lost until someone replays it. With the failure itself, so
+      // a processor's exception keeps its stack (the plugin's file and line).
+      log.error({ attempts, reason, ...(error === undefined ? {} : { err: error }) }, 'Live event failed; moved to the dead-letter list');
       await store.deadLetter(event, reason, attempts).catch((error: unknown) => log.error({ err: describeError(error) }, 'Could not record the dead letter; the event stays queued for the next start'));
       options.onSettled?.(event, { status: 'dead-lettered', attempts, reason });
     };
@@ -313,8 +340,9 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
           return;
         }
         const failingPolicy = error instanceof HandleFailure ? resolveRetryPolicy(error.processor.retry) : policy;
-        const reason = describeError(error instanceof HandleFailure ? error.original : error);
-        if (!isRetryable(error, lead) || tries >= failingPolicy.attempts) return deadLetter(reason, tries);
+        const failure = error instanceof HandleFailure ? error.original : error;
+        const reason = describeError(failure);
+        if (!isRetryable(error, lead) || tries >= failingPolicy.attempts) return deadLetter(reason, tries, failure);
         const delay = retryDelayMs(failingPolicy, tries);
         counters.retries++;
         log.info({ attempt: tries, of: failingPolicy.attempts, delayMs: delay, reason }, 'Live event attempt failed; retrying');
@@ -361,6 +389,14 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
     },
     discard: (id) => store.discard(identifier, id),
     deadLetters: () => store.deadLetters(identifier).map(deadLetterView),
+    recentDeadLetters(since) {
+      // The list is in the order the events failed: count back from the newest.
+      const letters = store.deadLetters(identifier);
+      let count = 0;
+      for (let index = letters.length - 1; index >= 0 && letters[index]!.at.getTime() >= since; index--) count++;
+      const newest = letters[letters.length - 1];
+      return count === 0 || newest === undefined ? { count } : { count, latest: deadLetterView(newest) };
+    },
     stats: () => ({ queued: queue.waiting, running: queue.running, ...counters, deadLetters: store.deadLetters(identifier).length }),
     drain: () => queue.onIdle(),
     async close() {

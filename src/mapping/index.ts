@@ -11,6 +11,7 @@ export {
   type MappingEngine,
   type MappingEngineOptions,
 } from './engine.js';
+export { findJqProblems, type JqProblem } from './jq-problems.js';
 export { rewriteSingleQuotes } from './quote-rewrite.js';
 export { extractDeletionPath } from './deletion-path.js';
 export type {

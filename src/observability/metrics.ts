@@ -1,13 +1,18 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The integration status values, also used as the `status` label. */
-export const INTEGRATION_STATUSES = ['loading', 'running', 'failed', 'stopped'] as const;
+/**
+ * The integration status values, also used as the `status` label. `degraded` is `running` with
+ * a failing last resync, a listener that cannot start or a dead-lettering live queue.
+ */
+export const INTEGRATION_STATUSES = ['loading', 'running', 'degraded', 'failed', 'stopped'] as const;
 export type IntegrationStatusName = (typeof INTEGRATION_STATUSES)[number];
 
 /**
  * The host's metrics. One registry per host (never prom-client's global one), so two hosts in
- * one process (tests) do not share series. Every series carries the `integration` label;
- * later parts of Marina register their own metrics on `registry` the same way.
+ * one process (tests) do not share series. Every `marina_*` series carries the `integration`
+ * label; later parts of Marina register their own metrics on `registry` the same way. With
+ * `processMetrics`, prom-client's default process and Node.js series (CPU, memory, event-loop
+ * lag, GC; `process_*`, `nodejs_*`, without that label) are on it too.
  */
 export interface HostMetrics {
   registry: Registry;
@@ -20,16 +25,29 @@ export interface HostMetrics {
   /** Work registered with the integration (resyncs, live events) still running. */
   inflight: Gauge<'integration'>;
   setStatus(integration: string, status: IntegrationStatusName): void;
+  /** Called before each scrape of `marina_integration_status`, to bring derived statuses up to date. */
+  refreshStatusesWith(refresh: () => void): void;
 }
 
-export function createMetrics(): HostMetrics {
+export interface MetricsOptions {
+  /** Register prom-client's default metrics (process CPU, memory, event-loop lag, GC). @default false */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): HostMetrics {
   const registry = new Registry();
+  let refresh: (() => void) | undefined;
   const integrationStatus = new Gauge({
     name: 'marina_integration_status',
-    help: 'Current status of each integration (1 for the current status)',
+    help: 'Current status of each integration (1 for the current status: loading, running, degraded, failed, stopped)',
     labelNames: ['integration', 'status'] as const,
     registers: [registry],
+    collect() {
+      refresh?.();
+    },
   });
+  // Once per daemon: each call installs its own event-loop and GC observers.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const pluginLoads = new Counter({
     name: 'marina_plugin_loads_total',
     help: 'Plugin loads and setups per integration, by result and reason',
@@ -57,6 +75,9 @@ export function createMetrics(): HostMetrics {
     inflight,
     setStatus(integration, status) {
       for (const candidate of INTEGRATION_STATUSES) integrationStatus.set({ integration, status: candidate }, candidate === status ? 1 : 0);
+    },
+    refreshStatusesWith(next) {
+      refresh = next;
     },
   };
 }

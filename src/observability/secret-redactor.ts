@@ -3,8 +3,8 @@
  * registered as integrations load; they are replaced wherever they appear, including inside
  * error messages and stack traces, because a secret often travels inside a URL or an exception
  * from a third-party library. Values of secret-named keys ({@link SECRET_KEYS}) and
- * token-shaped strings (Bearer/Basic credentials, credentials in URLs) are masked even when
- * nobody registered them.
+ * token-shaped strings (Bearer/Basic credentials, credentials in URLs, secret-looking query
+ * parameters such as `?api_key=`) are masked even when nobody registered them.
  */
 export interface SecretRedactor {
   /** Registers a secret value. Values shorter than {@link MIN_SECRET_LENGTH} are ignored. */
@@ -44,6 +44,31 @@ export const SECRET_KEYS = [
   'privateKey',
 ];
 
+/**
+ * Query parameters whose values are secrets: any name containing one of these words (`token`
+ * matches `access_token` and `X-Amz-Security-Token`)...
+ */
+export const SECRET_PARAM_WORDS = ['token', 'secret', 'password', 'passwd', 'apikey', 'api_key', 'api-key', 'auth', 'signature', 'credential', 'session', 'private'];
+/** ...and these short names, used by APIs that take a key in the URL (Trello's `key`, Azure's `sig`). */
+export const SECRET_PARAM_NAMES = ['key', 'sig', 'pwd', 'pass', 'jwt', 'code'];
+
+// Backslashes end names and values (in a JSON log line `\"` after a URL is an escaped quote);
+// so does `)` for values (a URL quoted in parentheses).
+const PARAM_NAME = `[^=&?#\\s"'<>\\\\]*`;
+// `[?&;]name=value`; anchored on the separator, which keeps the scan cheap on lines without URLs.
+const SECRET_PARAM = new RegExp(
+  `([?&;](?:${PARAM_NAME}(?:${SECRET_PARAM_WORDS.map(escapeRegExp).join('|')})${PARAM_NAME}|(?:${SECRET_PARAM_NAMES.join('|')}))=)[^&#\\s"'<>)\\\\]+`,
+  'gi',
+);
+
+/**
+ * `text` with the values of secret-looking query parameters masked (`?api_key=[REDACTED]`),
+ * wherever a URL appears in it: error messages of HTTP clients quote the URL they called.
+ */
+export function maskUrlSecrets(text: string): string {
+  return text.includes('=') ? text.replace(SECRET_PARAM, `$1${REDACTED}`) : text;
+}
+
 const PATTERNS: [RegExp, string][] = [
   [new RegExp(`"(${SECRET_KEYS.join('|')})"(\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi'), `"$1"$2"${REDACTED}"`],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
@@ -74,7 +99,7 @@ export function createSecretRedactor(): SecretRedactor {
         out = out.replace(matcher, REDACTED);
       }
       for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-      return out;
+      return maskUrlSecrets(out);
     },
   };
 }

@@ -10,6 +10,7 @@ export interface ProvisionOptions {
   initializePortResources: boolean;
   /** Where Port sends resync triggers, such as `{ type: 'WEBHOOK', url }` or `{ type: 'KAFKA' }`. */
   changelogDestination?: Record<string, unknown>;
+  /** Bound to the integration by the caller (its lines carry no `integration` key of their own). */
   logger?: PortLogger;
   signal?: AbortSignal;
 }
@@ -68,7 +69,7 @@ export async function provisionIntegration(client: PortClient, integration: Inte
     });
     current = created.status === 409 ? (await client.request<{ integration?: Record<string, unknown> }>({ method: 'GET', path, integration, ...signalOption })).body.integration : created.body.integration;
     report.integrationCreated = created.status !== 409;
-    logger.info({ integration: integration.identifier }, 'Created the integration in Port');
+    logger.info({ installationAppType: integration.type, version: integration.version }, 'Created the integration in Port');
   } else if (current.version !== integration.version || current.installationAppType !== integration.type) {
     await client.request({ method: 'PATCH', path, body: { installationAppType: integration.type, version: integration.version }, integration, retry: true, ...signalOption });
   }

@@ -1,4 +1,5 @@
 import type { Got } from 'got';
+import { brand, hasBrand, SDK_BRANDS } from './brand.js';
 import type { PluginCache } from './cache.js';
 import type { LiveEventProcessor } from './live.js';
 import type { PluginLogger } from './logger.js';
@@ -96,6 +97,10 @@ const TYPE_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 /**
  * Declares an integration plugin. The plugin's `index.ts` default-exports the result.
  *
+ * The result is frozen and branded with `Symbol.for('marina.sdk.integration')`, so the host
+ * recognises it even when the plugin uses another copy of the SDK than the host (see
+ * {@link isDefinedIntegration}).
+ *
  * @example
  * export default defineIntegration<{ token: string }>({
  *   type: 'acme',
@@ -128,16 +133,14 @@ export function defineIntegration<TConfig = Record<string, unknown>>(
   if (definition.kinds !== undefined && !(Array.isArray(definition.kinds) && definition.kinds.every((k) => typeof k === 'string'))) {
     throw new TypeError('Expected `kinds` to be an array of strings');
   }
-  return Object.freeze({ ...definition, apiVersion: SDK_API_VERSION });
+  const defined: DefinedIntegration<TConfig> = { ...definition, apiVersion: SDK_API_VERSION };
+  return Object.freeze(brand(defined, SDK_BRANDS.integration));
 }
 
-/** Whether `value` looks like a `defineIntegration` result (used by the host's loader). */
+/**
+ * Whether `value` is a `defineIntegration` result, from this copy of the SDK or any other: it
+ * checks the `Symbol.for('marina.sdk.integration')` brand, not the prototype or identity.
+ */
 export function isDefinedIntegration(value: unknown): value is DefinedIntegration {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as DefinedIntegration).apiVersion !== undefined &&
-    typeof (value as DefinedIntegration).setup === 'function' &&
-    typeof (value as DefinedIntegration).type === 'string'
-  );
+  return hasBrand(value, SDK_BRANDS.integration);
 }

@@ -18,6 +18,8 @@ export type { KindSelector, RawPage, RawRecord, ResyncHandler, ResyncRequest } f
 export {
   RetryableError,
   defineLiveEventProcessor,
+  isLiveEventProcessor,
+  isRetryableError,
   type LiveEvent,
   type LiveEventProcessor,
   type LiveEventRequest,
@@ -25,5 +27,6 @@ export {
   type LiveEventRetryPolicy,
 } from './live.js';
 export { constantTimeEqual, verifyBasicAuth, verifyHmacSignature, verifySharedSecret, type HmacSignatureOptions } from './webhook-auth.js';
+export { SDK_BRANDS } from './brand.js';
 export type { PluginCache } from './cache.js';
 export type { PluginLogger } from './logger.js';

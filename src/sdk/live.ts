@@ -1,3 +1,4 @@
+import { brand, hasBrand, SDK_BRANDS } from './brand.js';
 import type { KindSelector, RawRecord } from './resync.js';
 
 /** A webhook delivery from a third-party system, as the host received it. */
@@ -93,7 +94,7 @@ export interface LiveEventProcessor {
   resourceKey(event: LiveEvent): string;
   /** Turns the event into raw records; may fetch fresh data from the third party. */
   handle(event: LiveEvent, request: LiveEventRequest): Promise<LiveEventResult>;
-  /** Whether a failure of `handle` is worth retrying. @default errors that are {@link RetryableError} */
+  /** Whether a failure of `handle` is worth retrying. @default errors that {@link isRetryableError} recognises */
   isRetryable?(error: unknown): boolean;
   /**
    * Retries of a failed attempt. `attempts` counts every try, the first included; the wait
@@ -113,16 +114,40 @@ export interface LiveEventProcessor {
   timeoutMs?: number;
 }
 
-/** Throw this from `handle` for a transient failure (a 5xx from the third party, a timeout). */
+/**
+ * Throw this from `handle` for a transient failure (a 5xx from the third party, a timeout): the
+ * host retries the event with backoff instead of dead-lettering it at once.
+ *
+ * Instances are branded with `Symbol.for('marina.sdk.retryable-error')` (on the prototype, so
+ * subclasses are too). The host recognises them with {@link isRetryableError}, whichever copy of
+ * the SDK the plugin imported, and `error instanceof RetryableError` is true across copies as well.
+ */
 export class RetryableError extends Error {
   override name = 'RetryableError';
+
+  /** Brand check for `RetryableError` itself; ordinary prototype check for subclasses. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === RetryableError ? isRetryableError(value) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+brand(RetryableError.prototype, SDK_BRANDS.retryableError);
+
+/** Whether `error` is a {@link RetryableError} (or subclass) from any copy of the SDK. */
+export function isRetryableError(error: unknown): error is RetryableError {
+  return hasBrand(error, SDK_BRANDS.retryableError);
 }
 
 /**
- * Declares a live-event processor. Checks the declaration and returns it unchanged, typed.
+ * Declares a live-event processor. Checks the declaration and returns a copy (same prototype,
+ * same properties) branded with `Symbol.for('marina.sdk.live-event-processor')`, which
+ * {@link isLiveEventProcessor} recognises across SDK copies. The host checks processors that
+ * lack the brand (plain objects) the same way before serving them.
  * @throws TypeError when a required field is missing or of the wrong type.
  */
 export function defineLiveEventProcessor(processor: LiveEventProcessor): LiveEventProcessor {
+  if (typeof processor !== 'object' || processor === null) {
+    throw new TypeError(`Expected the live-event processor to be an object, got \`${String(processor)}\` (${typeof processor})`);
+  }
   expectString(processor.name, 'name');
   expectString(processor.path, 'path');
   if (!processor.path.startsWith('/')) {
@@ -133,7 +158,20 @@ export function defineLiveEventProcessor(processor: LiveEventProcessor): LiveEve
       throw new TypeError(`Expected \`${key}\` to be a function, got \`${String(processor[key])}\` (${typeof processor[key]})`);
     }
   }
-  return processor;
+  for (const key of ['handles', 'authenticate', 'validate', 'isRetryable'] as const) {
+    if (processor[key] !== undefined && typeof processor[key] !== 'function') {
+      throw new TypeError(`Expected \`${key}\` to be a function when given, got \`${String(processor[key])}\` (${typeof processor[key]})`);
+    }
+  }
+  if (isLiveEventProcessor(processor)) return processor;
+  // A copy, so branding never touches (or fails on) a frozen or shared object of the author's.
+  const copy = Object.create(Object.getPrototypeOf(processor) as object | null, Object.getOwnPropertyDescriptors(processor)) as LiveEventProcessor;
+  return brand(copy, SDK_BRANDS.liveEventProcessor);
+}
+
+/** Whether `value` is a `defineLiveEventProcessor` result from any copy of the SDK. */
+export function isLiveEventProcessor(value: unknown): value is LiveEventProcessor {
+  return hasBrand(value, SDK_BRANDS.liveEventProcessor);
 }
 
 function expectString(value: unknown, field: string): void {

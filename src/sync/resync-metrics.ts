@@ -11,6 +11,8 @@ export interface ResyncMetrics {
   runs: Counter<'integration' | 'status'>;
   duration: Histogram<'integration' | 'status'>;
   running: Gauge<'integration'>;
+  /** When the integration's last resync completed (unix seconds); absent until one has. */
+  lastSuccess: Gauge<'integration'>;
   /** Adds `delta` of one count of one kind. */
   add(integration: string, kind: string, outcome: keyof KindCounts, delta: number): void;
 }
@@ -43,11 +45,18 @@ export function createResyncMetrics(registry: Registry): ResyncMetrics {
     labelNames: ['integration'] as const,
     registers: [registry],
   });
+  const lastSuccess = new Gauge({
+    name: 'marina_resync_last_success_timestamp_seconds',
+    help: 'When the last resync of each integration completed, in unix seconds (alert on time() minus this)',
+    labelNames: ['integration'] as const,
+    registers: [registry],
+  });
   return {
     entities,
     runs,
     duration,
     running,
+    lastSuccess,
     add(integration, kind, outcome, delta) {
       if (delta > 0) entities.inc({ integration, kind, outcome }, delta);
     },

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { describeError, isMarinaError, MarinaError } from '../errors.js';
+import { serializeError } from '../observability/describe-error.js';
 import type { MappingEngine, PortAppConfig, ResourceConfig } from '../mapping/index.js';
 import {
   createIngestionSession,
@@ -16,6 +17,7 @@ import {
 import type { IntegrationInstance, ResyncHandler } from '../sdk/index.js';
 import { fetchMapping, type MappingSourceConfig } from './mapping-source.js';
 import { streamPages } from './page-stream.js';
+import { startProgressLog, type ProgressLog } from './progress-log.js';
 import type { ResyncMetrics } from './resync-metrics.js';
 import { createResyncProgress, type KindCounts, type KindProgress, type ProgressSnapshot, type ResyncProgress } from './resync-progress.js';
 
@@ -31,6 +33,8 @@ export interface ResyncRunnerOptions {
   logger: Logger;
   /** A plugin that produces no page for this long fails its kind. @default 300000 (5 min) */
   pageTimeoutMs?: number;
+  /** A progress line per running kind this often (see progress-log.ts). @default 30000 */
+  progressLogMs?: number;
   /** Pages fetched ahead of the one being mapped. @default 1 */
   readAhead?: number;
   /**
@@ -77,6 +81,7 @@ export interface ResyncRunner {
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 300_000;
+const DEFAULT_PROGRESS_LOG_MS = 30_000;
 /** How long the final state report may retry before the run ends without it. */
 const FINAL_STATE_TIMEOUT_MS = 5_000;
 /** At most this many item errors of one page are logged. */
@@ -94,6 +99,7 @@ const LOGGED_ITEM_ERRORS = 3;
 export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
   const { integration, client, engine, metrics } = options;
   const pageTimeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
+  const progressLogMs = options.progressLogMs ?? DEFAULT_PROGRESS_LOG_MS;
   const readAhead = options.readAhead ?? 1;
   const loadDepth = options.loadDepth ?? 2;
   if (!Number.isSafeInteger(loadDepth) || loadDepth < 1) throw new RangeError(`loadDepth must be a positive integer, got ${String(options.loadDepth)}`);
@@ -146,11 +152,13 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
 
       await reportState('running', startedAt, logger, signal);
       let session: IngestionSession | undefined;
+      let progressLog: ProgressLog | undefined;
       try {
         signal.throwIfAborted();
         const mapping = await fetchMapping(options.mapping, { client, integration, signal });
         progress.setKinds(mapping.resources.map((resource, resourceIndex) => ({ kind: resource.kind, resourceIndex })));
         logger.info({ kinds: mapping.resources.map((resource) => resource.kind) }, 'resync started');
+        progressLog = startProgressLog({ progress, logger, intervalMs: progressLogMs });
         session = createIngestionSession({
           client,
           integration,
@@ -183,7 +191,8 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
             const entry = noteError(error, { kind: resource.kind, resourceIndex });
             block.error = { code: entry.code, message: entry.message };
             session.recordKindError(blockKey(resource, resourceIndex), error);
-            logger.error({ kind: resource.kind, resourceIndex, code: entry.code, err: entry.message }, 'kind failed; stale entities will not be deleted this resync');
+            // The error itself, not its text: the line keeps the plugin's stack (file and line).
+            logger.error({ kind: resource.kind, resourceIndex, code: entry.code, err: serializeError(error, redact) }, 'kind failed; stale entities will not be deleted this resync');
           }
         }
         progress.setState('reconciling');
@@ -200,9 +209,10 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
         } else {
           status = 'failed';
           const entry = noteError(error);
-          logger.error({ code: entry.code, err: entry.message }, 'resync failed');
+          logger.error({ code: entry.code, err: serializeError(error, redact) }, 'resync failed');
         }
       }
+      progressLog?.stop();
       for (const block of progress.snapshot().kinds) {
         if (status === 'aborted' && (block.state === 'running' || block.state === 'pending')) progress.kind(block.resourceIndex).state = 'aborted';
       }
@@ -213,6 +223,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
       await reportState(status, startedAt, logger, AbortSignal.timeout(FINAL_STATE_TIMEOUT_MS));
       metrics?.running.set({ integration: id }, 0);
       metrics?.runs.inc({ integration: id, status });
+      if (status === 'completed') metrics?.lastSuccess.set({ integration: id }, Date.parse(snapshot.endedAt ?? new Date().toISOString()) / 1000);
       metrics?.duration.observe({ integration: id, status }, snapshot.elapsedMs / 1000);
       logger.info({ status, elapsedMs: snapshot.elapsedMs, ...snapshot.totals }, `resync ${status}`);
       return {

@@ -44,11 +44,11 @@ integrations:
       defaults,
     );
     expect(config.server).toEqual({ host: '127.0.0.1', port: 9000 });
-    expect(config.log.level).toBe('info');
+    expect(config.log).toEqual({ level: 'info', format: 'auto' });
     expect(config.port).toEqual({ baseUrl: 'https://api.getport.io', clientId: 'id', clientSecret: 'secret' });
     expect(config.plugins).toEqual({ directories: [path.join(dir, 'plugins')], watch: true, debounceMs: 300, setupTimeoutSeconds: 60 });
     expect(config.dataDir).toBe(defaults.dataDir);
-    expect(config.resync).toEqual({ maxConcurrent: 4, pageTimeoutSeconds: 300 });
+    expect(config.resync).toEqual({ maxConcurrent: 4, pageTimeoutSeconds: 300, progressLogSeconds: 30 });
     expect(config.live).toEqual({ concurrency: 32, dedupeMinutes: 10, bodyLimitBytes: 5 * 1024 * 1024 });
     expect(config.integrations).toEqual([
       {
@@ -69,7 +69,8 @@ integrations:
   it('reads resync and live-event settings and per-integration env access for mappings', () => {
     const config = parseHostConfig(
       `
-resync: { maxConcurrent: 8, pageTimeoutSeconds: 30 }
+resync: { maxConcurrent: 8, pageTimeoutSeconds: 30, progressLogSeconds: 0.5 }
+log: { level: debug, format: pretty }
 live: { concurrency: 4, dedupeMinutes: 2.5, bodyLimitBytes: 65536 }
 integrations:
   - { identifier: a, type: fake, allowEnvironmentVariablesJqAccess: true }
@@ -78,11 +79,12 @@ integrations:
       {},
       defaults,
     );
-    expect(config.resync).toEqual({ maxConcurrent: 8, pageTimeoutSeconds: 30 });
+    expect(config.resync).toEqual({ maxConcurrent: 8, pageTimeoutSeconds: 30, progressLogSeconds: 0.5 });
+    expect(config.log).toEqual({ level: 'debug', format: 'pretty' });
     expect(config.live).toEqual({ concurrency: 4, dedupeMinutes: 2.5, bodyLimitBytes: 65536 });
     expect(config.integrations[0]?.allowEnvironmentVariablesJqAccess).toBe(true);
-    const bad = problemsOf(() => parseHostConfig('resync: { maxConcurrent: 0, pageTimout: 3 }\nlive: { bodyLimitBytes: -1 }\n', file, {}, defaults));
-    expect(bad.problems.map((problem) => problem.path).sort()).toEqual(['live.bodyLimitBytes', 'resync.maxConcurrent', 'resync.pageTimout']);
+    const bad = problemsOf(() => parseHostConfig('resync: { maxConcurrent: 0, pageTimout: 3, progressLogSeconds: 0 }\nlive: { bodyLimitBytes: -1 }\nlog: { format: fancy }\n', file, {}, defaults));
+    expect(bad.problems.map((problem) => problem.path).sort()).toEqual(['live.bodyLimitBytes', 'log.format', 'resync.maxConcurrent', 'resync.pageTimout', 'resync.progressLogSeconds']);
   });
 
   it('an empty file is a host with no integrations on the embedded Port', () => {

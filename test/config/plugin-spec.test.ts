@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { createPluginConfigValidator } from '../../src/config/plugin-config.js';
 import { findSpecFile, parsePluginSpec, readPluginSpec, sensitiveKeys, specToConfigSchema } from '../../src/config/plugin-spec.js';
 import { createAjv } from '../../src/config/ajv.js';
+import { OCEAN_CORPUS_DIR } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(repoRoot, '../shared/ocean-corpus');
+const corpus = OCEAN_CORPUS_DIR;
 // Ocean's layout is `.port/spec.yaml`; the corpus keeps the file at the integration's top level.
 const corpusSpecs = readdirSync(corpus, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { OCEAN_CORPUS_DIR } from '../support/fixtures.js';
 import { createConformanceRecord, createPortTestClient, type PortTestClient } from './port-test-client.js';
 
 /**
@@ -9,7 +9,7 @@ import { createConformanceRecord, createPortTestClient, type PortTestClient } fr
  * Ocean's default setup sends it (port-api.md §3.1): bare POST, PATCH with relations, ownership
  * and team inheritance, then PATCH with mirror, calculation and aggregation properties.
  */
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/ocean-corpus');
+const corpus = OCEAN_CORPUS_DIR;
 const integrations = readdirSync(corpus).filter((name) => existsSync(join(corpus, name, 'blueprints.json'))).sort();
 
 let emulator: Emulator;

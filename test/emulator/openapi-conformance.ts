@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
+import { PORT_OPENAPI_PATH } from '../support/fixtures.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
 
 /**
  * Validates emulator responses against the response schemas of Port's published OpenAPI spec
- * (`../shared/reference/port-openapi.json`, resolved from the repository root).
+ * (`test/fixtures/port-openapi.json`).
  *
  * Two documented gaps of the spec are closed before validating, because Port and Ocean rely on
  * fields the spec leaves out (see port-api.md §3.2 and src/emulator/README.md):
@@ -20,8 +19,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
  * - `DELETE /v1/blueprints/{bp}/all-entities` answers `migrationId`, which Ocean reads and polls.
  */
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const OPENAPI_PATH = resolve(repoRoot, '../shared/reference/port-openapi.json');
+export const OPENAPI_PATH = PORT_OPENAPI_PATH;
 
 type Json = Record<string, any>;
 

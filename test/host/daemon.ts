@@ -19,12 +19,18 @@ export interface Daemon {
 }
 
 /**
- * Spawns the real daemon (`bin/marina start --config FILE`) from source, waits until it serves
+ * Spawns the real daemon (`bin/marina start --config FILE`, or with `null` Ocean's environment
+ * variables) from source, waits until it serves
  * HTTP, and learns its ephemeral port from its "HTTP server listening" log line.
  */
-export async function startDaemon(configFile: string, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start', '--config', configFile, ...(options.args ?? [])], {
-    cwd: path.dirname(configFile),
+export async function startDaemon(
+  configFile: string | null,
+  options: { env?: Record<string, string>; args?: string[]; cwd?: string; listenTimeoutMs?: number } = {},
+): Promise<Daemon> {
+  // Without a config file the daemon reads Ocean's environment variables (and ./.env in `cwd`).
+  const configArgs = configFile === null ? [] : ['--config', configFile];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start', ...configArgs, ...(options.args ?? [])], {
+    cwd: options.cwd ?? (configFile === null ? repoRoot : path.dirname(configFile)),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', MARINA_FROM_SOURCE: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,7 +44,7 @@ export async function startDaemon(configFile: string, options: { env?: Record<st
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, any>);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start listening:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`daemon did not start listening:\n${output}`)), options.listenTimeoutMs ?? 20_000);
     const check = () => {
       const line = logLines().find((entry) => entry['msg'] === 'HTTP server listening');
       if (line) {

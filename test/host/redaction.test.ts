@@ -34,6 +34,16 @@ describe('log redaction', () => {
     expect(second?.['msg']).toBe(`sent Authorization: Bearer ${REDACTED} to https://${REDACTED}@git.example.com/repo`);
   });
 
+  it('masks secret-looking query parameters of URLs nobody registered, and keeps JSON lines valid', () => {
+    const { logs, logger } = setUp();
+    logger.error({ url: 'https://api.example.test/v1/items?page=2&access_token=tok_8h2k1&X-Amz-Signature=abc123' }, 'GET "https://trello.example.test/1/boards?key=k_55aa&token=t_77bb" failed (https://h.test/x?api_key=ak_9)');
+    const text = logs.text();
+    for (const leaked of ['tok_8h2k1', 'abc123', 'k_55aa', 't_77bb', 'ak_9']) expect(text).not.toContain(leaked);
+    const [line] = logs.lines();
+    expect(line?.['url']).toBe(`https://api.example.test/v1/items?page=2&access_token=${REDACTED}&X-Amz-Signature=${REDACTED}`);
+    expect(line?.['msg']).toBe(`GET "https://trello.example.test/1/boards?key=${REDACTED}&token=${REDACTED}" failed (https://h.test/x?api_key=${REDACTED})`);
+  });
+
   it('ignores values too short to be secrets rather than masking every small word', () => {
     const { logs, redactor, logger } = setUp();
     redactor.add('on');

@@ -17,7 +17,7 @@ integrations:
       expect(await status('/health/live')).toBe(200);
       const before = await fetch(`${url}/health/ready`);
       expect(before.status).toBe(503);
-      expect(await before.json()).toEqual({ status: 'unavailable', check: 'ready', core_version: '1.0.0', state: 'created' });
+      expect(await before.json()).toEqual({ status: 'unavailable', check: 'ready', core_version: '1.0.0', state: 'created', integrations: { degraded: [], failed: [] } });
       await t.host.start();
       expect(await status('/health/ready')).toBe(200);
       expect(await status('/nowhere')).toBe(404);

@@ -30,7 +30,8 @@ integrations:
     config: { webhookSecret: ${SECRET}, gateFile: ${JSON.stringify(path.join(dir, 'gate'))}, tagFile: ${JSON.stringify(path.join(dir, 'tag'))} }
 `;
   writeFileSync(file, text);
-  const config = parseHostConfig(text, file, {}, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
+  // The MARINA_* overrides are read with the config.
+  const config = parseHostConfig(text, file, env, { pluginDirectories: [], dataDir: path.join(dir, '.marina') });
   const logs: string[] = [];
   const daemon = await startDaemon({ config, env, version: '0.0.1', logDestination: { write: (line) => void logs.push(line) }, importModule: (entry) => import(pathToFileURL(entry).href) });
   // Live events read the mapping the integration's provisioning pushed to Port.

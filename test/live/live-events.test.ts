@@ -149,6 +149,21 @@ describe('processor results', () => {
   });
 });
 
+describe('processor declarations', () => {
+  test('plain-object processors (no SDK brand) are checked as defineLiveEventProcessor checks them', async () => {
+    server = await startLiveServer(port);
+    const plain = { name: 'plain', path: '/items', kinds: () => ['item'], resourceKey: (event: LiveEvent) => bodyOf(event).id, handle: async (event: LiveEvent) => ({ updated: [bodyOf(event)], deleted: [] }) };
+    const live = server.add('plain', { processors: [plain] });
+    expect((await post(hook('plain'), { id: 'plain-1', seq: 1 })).status).toBe(202);
+    await live.drain();
+    expect(entity('plain-1')?.properties).toMatchObject({ seq: 1 });
+    const { handle: _handle, ...withoutHandle } = plain;
+    expect(() => server.add('broken', { processors: [withoutHandle as never] })).toThrow(
+      expect.objectContaining({ code: 'LIVE_PROCESSOR_FAILED', message: 'Live-event processor 0 ("plain") of integration "broken" is invalid: Expected `handle` to be a function, got `undefined` (undefined)' }),
+    );
+  });
+});
+
 describe('ordering and isolation', () => {
   test('events of one resource run one at a time in arrival order; other resources run meanwhile', async () => {
     server = await startLiveServer(port);
@@ -225,10 +240,14 @@ describe('retries, dead letters and replay', () => {
     expect(failures.get('r-fatal')).toBe(1);
     const letters = live.deadLetters().sort((a, b) => a.resourceKey.localeCompare(b.resourceKey));
     expect(letters.map((letter) => [letter.resourceKey, letter.attempts, letter.reason])).toEqual([
-      ['r-broken', 3, 'upstream keeps failing'],
+      ['r-broken', 3, 'RetryableError: upstream keeps failing'],
       ['r-fatal', 1, 'payload refers to a deleted project'],
     ]);
     expect(live.stats()).toMatchObject({ handled: 1, retries: 4, deadLettered: 2, deadLetters: 2 });
+    // What makes an integration "dead-lettering": dead letters since a moment, and the latest.
+    const newest = letters.reduce((a, b) => (a.failedAt >= b.failedAt ? a : b));
+    expect(live.recentDeadLetters(0)).toEqual({ count: 2, latest: newest });
+    expect(live.recentDeadLetters(Date.parse(newest.failedAt) + 1)).toEqual({ count: 0 });
 
     broken = false;
     expect(await live.replay(letters[0]!.id)).toBe(true);

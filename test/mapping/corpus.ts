@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { planResource, type FieldSpec } from '../../src/mapping/compile-resource.js';
 import { parsePortAppConfig } from '../../src/mapping/port-app-config.js';
 import type { PortAppConfig } from '../../src/mapping/types.js';
+import { OCEAN_CORPUS_DIR } from '../support/fixtures.js';
 
-/** Test support: the Ocean corpus beside the repository (`<repo>/../shared/ocean-corpus`). */
-export const CORPUS_DIR = resolve(process.cwd(), '../shared/ocean-corpus');
+/** Test support: the Ocean corpus copied into the repository (`test/fixtures/ocean-corpus`). */
+export const CORPUS_DIR = OCEAN_CORPUS_DIR;
 
 export interface CorpusIntegration {
   name: string;

@@ -79,7 +79,8 @@ test('an invalid jq expression exits non-zero naming resource index, field path 
   const { code, stdout, stderr } = await run(['--mapping', bad], '[]');
   expect(code).toBe(1);
   expect(stdout).toBe('');
-  expect(stderr).toMatch(/resources\[0\] \(kind repo\): port\.entity\.mappings\.properties\.stars: "\.stars \|": jq: error: syntax error/);
+  // Line 12 of the file: where the expression is written.
+  expect(stderr).toContain(`${bad}:12: resources[0] (kind repo): port.entity.mappings.properties.stars: ".stars |": jq: error: syntax error`);
 });
 
 test('schema problems and bad input are reported, never thrown', async () => {

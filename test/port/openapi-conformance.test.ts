@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
@@ -13,13 +12,14 @@ import {
   upsertLiveEntities,
   type PortClient,
 } from '../../src/port/index.js';
+import { PORT_OPENAPI_PATH } from '../support/fixtures.js';
 import { startRecordingProxy, type RecordedRequest } from './support/recording-proxy.js';
 
 /**
  * Every request body the client sends must validate against the request schema of the matching
  * operation in Port's published OpenAPI spec, wherever the spec has one.
  */
-const specPath = resolve(process.cwd(), '../shared/reference/port-openapi.json');
+const specPath = PORT_OPENAPI_PATH;
 
 interface Operation {
   method: string;

@@ -1,11 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isMarinaError } from '../../src/errors.js';
 import { loadPortResources, provisionIntegration, type PortResources } from '../../src/port/index.js';
+import { OCEAN_CORPUS_DIR } from '../support/fixtures.js';
 import { startPortFixture, type PortFixture } from './support/port-fixture.js';
 
-const corpus = resolve(process.cwd(), '../shared/ocean-corpus');
+const corpus = OCEAN_CORPUS_DIR;
 
 describe('provisioning against the emulator', () => {
   let fixture: PortFixture;

@@ -5,6 +5,7 @@ import { stringify as toYaml } from 'yaml';
 import type { IntegrationInstance, RawPage } from '../../src/sdk/index.js';
 import { createResyncRunner, type ResyncRunnerOptions } from '../../src/sync/resync-runner.js';
 import { createResyncProgress } from '../../src/sync/resync-progress.js';
+import { eventually } from '../support/eventually.js';
 import {
   createCapturingLogger,
   fakeIdentity,
@@ -229,6 +230,52 @@ describe('resync runner', () => {
     loadedWhenAsked.forEach((loaded, k) => expect(loaded).toBeGreaterThanOrEqual(Math.max(0, k - 2) * PAGE));
     // ...and before page k-1 was: the fetch overlaps the load.
     expect(loadedWhenAsked.slice(2).some((loaded, i) => loaded < (i + 2) * PAGE)).toBe(true);
+  });
+
+  test('a long resync logs a progress line per running kind at the configured cadence while the plugin runs', async () => {
+    const id = 'runner-progress';
+    await provisionFake(fixture, fakeIdentity(id));
+    const file = path.join(tmp, 'progress.yml');
+    const block = (kind: string) => ({ kind, selector: { query: 'true' }, port: { entity: { mappings: { identifier: '.id', blueprint: '"fake-office"' } } } });
+    await writeFile(file, toYaml({ resources: [block('quick'), block('slow')] }));
+    let released = false;
+    const instance: IntegrationInstance = {
+      resync: {
+        async *quick() {
+          yield [{ id: 'quick-1' }];
+        },
+        // Yields small pages until the test has seen enough progress lines.
+        async *slow({ signal }) {
+          for (let page = 0; !released; page++) {
+            yield [{ id: `slow-${page}` }];
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            signal.throwIfAborted();
+          }
+        },
+      },
+    };
+    const { runner, lines } = runnerFor(id, instance, { mapping: { source: 'file', file }, progressLogMs: 25 });
+    const parsed = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const progressOf = (kind: string) => parsed().filter((line) => line['kind'] === kind && String(line['msg']).startsWith('resync progress'));
+    const done = runner.run(new AbortController().signal);
+    await eventually(() => progressOf('slow').length >= 3, 'three progress lines while the slow kind runs', 20_000);
+    released = true;
+    const report = await done;
+    expect(report.status).toBe('completed');
+    const slow = progressOf('slow');
+    for (const line of slow) {
+      expect(line).toMatchObject({ level: 30, resourceIndex: 1, records: expect.any(Number), upserted: expect.any(Number), unchanged: expect.any(Number), failed: 0, recordsPerSecond: expect.any(Number) });
+      expect(line['msg']).toBe(`resync progress: slow ${String(line['records'])} records, ${String(line['upserted'])} upserted, ${String(line['unchanged'])} unchanged, 0 failed`);
+    }
+    const records = slow.map((line) => line['records'] as number);
+    expect(records).toEqual([...records].sort((a, b) => a - b));
+    // Only running kinds: no kind has a progress line after its "kind completed" line.
+    const all = parsed();
+    for (const kind of ['quick', 'slow']) {
+      const completedAt = all.findIndex((line) => line['kind'] === kind && line['msg'] === 'kind completed');
+      expect(completedAt).toBeGreaterThan(-1);
+      expect(all.slice(completedAt).filter((line) => line['kind'] === kind && String(line['msg']).startsWith('resync progress'))).toEqual([]);
+    }
   });
 
   test('secrets in a plugin error are masked before they reach the report and the logs', async () => {

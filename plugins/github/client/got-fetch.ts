@@ -34,7 +34,9 @@ export function createGotFetch(http: Got, integrationSignal: AbortSignal): Fetch
     }
     const status = response.statusCode;
     const hasBody = !(status === 204 || status === 205 || status === 304) && init.method !== 'HEAD';
-    const result = new Response(hasBody ? response.rawBody : null, { status, statusText: response.statusMessage ?? '', headers });
+    // A view of got's buffer, not a copy (node's types reject a Buffer where fetch takes bytes).
+    const answer = hasBody ? (new Uint8Array(response.rawBody.buffer, response.rawBody.byteOffset, response.rawBody.byteLength) as Uint8Array<ArrayBuffer>) : null;
+    const result = new Response(answer, { status, statusText: response.statusMessage ?? '', headers });
     Object.defineProperty(result, 'url', { value: response.url });
     return result;
   };

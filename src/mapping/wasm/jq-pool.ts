@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MarinaError } from '../../errors.js';
 import type { JqLoadOptions } from 'jq-wasm';
-import type { WorkerRequest, WorkerResponse } from './jq-worker.js';
+import { WORKER_READY, type WorkerRequest, type WorkerResponse } from './jq-protocol.js';
 
 /** The tsconfig has no DOM lib, so the WebAssembly global is typed here. */
 type WasmModule = NonNullable<JqLoadOptions['wasmModule']>;
@@ -45,6 +45,8 @@ interface Task {
 
 interface Slot {
   worker: Worker;
+  /** Booting a thread (and tsx from source) can take seconds on a loaded machine; calls wait for it untimed. */
+  ready: boolean;
   busy: Task | undefined;
   id: number;
   timer: NodeJS.Timeout | undefined;
@@ -87,9 +89,14 @@ export function createJqPool(options: JqPoolOptions): JqPool {
   let starting: Promise<void> | undefined;
 
   const spawn = (wasmModule: WasmModule): Slot => {
-    const slot: Slot = { worker: startWorker(wasmModule), busy: undefined, id: 0, timer: undefined };
+    const slot: Slot = { worker: startWorker(wasmModule), ready: false, busy: undefined, id: 0, timer: undefined };
     slot.worker.unref();
-    slot.worker.on('message', (response: WorkerResponse) => {
+    slot.worker.on('message', (response: WorkerResponse | typeof WORKER_READY) => {
+      if (response === WORKER_READY) {
+        slot.ready = true;
+        pump();
+        return;
+      }
       if (slot.busy === undefined || response.id !== slot.id) return;
       finish(slot, response);
     });
@@ -128,7 +135,7 @@ export function createJqPool(options: JqPoolOptions): JqPool {
   const pump = (): void => {
     for (const slot of slots) {
       if (queue.length === 0) return;
-      if (slot.busy !== undefined) continue;
+      if (!slot.ready || slot.busy !== undefined) continue;
       const task = queue.shift()!;
       slot.busy = task;
       slot.id = nextId++;

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadJq, type Jq, type JqLoadOptions } from 'jq-wasm';
+import { WORKER_READY, type WorkerRequest, type WorkerResponse } from './jq-protocol.js';
 
 /**
  * One jq-wasm handle on its own thread. Requests: run a page program over a JSON array text, or
@@ -7,17 +8,9 @@ import { loadJq, type Jq, type JqLoadOptions } from 'jq-wasm';
  * good, so it is replaced before the next request and the caller is told to split the chunk.
  */
 
-export type WorkerRequest =
-  | { id: number; type: 'run'; program: string; input: string; expected: number }
-  | { id: number; type: 'check'; program: string };
-
-export type WorkerResponse =
-  | { id: number; ok: true; results: unknown[] }
-  | { id: number; ok: true; compileError: string | undefined }
-  | { id: number; ok: false; reason: 'aborted' | 'failed'; message: string };
-
 const { wasmModule } = workerData as { wasmModule?: JqLoadOptions['wasmModule'] };
 let handle: Promise<Jq> = loadJq(wasmModule ? { wasmModule } : {});
+void handle.then(() => parentPort!.postMessage(WORKER_READY));
 
 async function serve(request: WorkerRequest): Promise<WorkerResponse> {
   const jq = await handle;
