@@ -63,7 +63,7 @@ shutdown: { timeoutSeconds: 5 }
 integrations:
   - identifier: github-acme
     type: github
-    eventListener: { type: ONCE }
+    eventListener: { type: POLLING }
     mapping: { file: ${JSON.stringify(mapping)} }
     config:
       githubHost: ${simulator.apiUrl}
@@ -119,7 +119,7 @@ test("Ocean's GitHub environment variables run unchanged", async () => {
       OCEAN__INTEGRATION__CONFIG__GITHUB_ORGANIZATION: 'acme',
       OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET: SECRET,
       OCEAN__INTEGRATION__CONFIG__RESYNC_RATELIMIT_RESERVATION_THRESHOLD: '90',
-      OCEAN__EVENT_LISTENER__TYPE: 'ONCE',
+      OCEAN__EVENT_LISTENER__TYPE: 'POLLING',
       OCEAN__INITIALIZE_PORT_RESOURCES: 'true',
       OCEAN__BASE_URL: 'https://ocean.example.test',
       APPLICATION__PORT: '0',
