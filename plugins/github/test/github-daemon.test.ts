@@ -29,11 +29,11 @@ beforeEach(async () => {
     const repo = world.addRepo('acme', `svc-${r}`);
     world.addPull(repo, world.buildPull(repo, 1, { title: `First change of svc-${r}` }));
   }
-}, 120_000);
+}, 240_000);
 afterEach(async () => {
   await simulator.close();
   rmSync(dir, { recursive: true, force: true });
-}, 120_000);
+}, 240_000);
 
 type Entity = { identifier: string; blueprint: string; title?: string; properties: Record<string, unknown>; relations: Record<string, unknown> };
 
@@ -72,7 +72,8 @@ integrations:
       webhookSecret: ${SECRET}
 `,
   );
-  const daemon = await startDaemon(file);
+  // Generous: a shared machine can take long to compile the sources with tsx.
+  const daemon = await startDaemon(file, { listenTimeoutMs: 90_000 });
   try {
     const portUrl = portUrlOf(daemon.logLines());
     expect(portUrl).toBeDefined();
@@ -103,7 +104,7 @@ integrations:
   }
   expect(daemon.output()).not.toContain(TOKEN);
   expect(daemon.output()).not.toContain(SECRET);
-}, 120_000);
+}, 240_000);
 
 test("Ocean's GitHub environment variables run unchanged", async () => {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'marina'), 'start'], {
@@ -132,7 +133,7 @@ test("Ocean's GitHub environment variables run unchanged", async () => {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
     const lines = () => output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>);
-    await eventually(async () => portUrlOf(lines()) !== undefined, 'the embedded Port', 30_000);
+    await eventually(async () => portUrlOf(lines()) !== undefined, 'the embedded Port', 90_000);
     const portUrl = portUrlOf(lines())!;
     // The plugin's default mapping, created in Port at first start, drives the resync.
     await eventually(async () => (await entities(portUrl, 'githubRepository')).length === 3, 'the resync in Port', 60_000);
@@ -144,4 +145,4 @@ test("Ocean's GitHub environment variables run unchanged", async () => {
   }
   expect(output).not.toContain(TOKEN);
   expect(readFileSync(path.join(dir, '.marina', 'integrations', 'github-ocean', 'http-cache', 'index.json'), 'utf8')).toContain('"version":1');
-}, 120_000);
+}, 240_000);
