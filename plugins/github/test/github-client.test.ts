@@ -3,6 +3,10 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { startGithubSimulator, type GithubSimulator } from '../../../test/support/github-simulator/index.js';
 import { collect, setUpGithub, type GithubUnderTest } from './github-test-support.js';
+import { jest } from '@jest/globals';
+
+// Simulators, tsx and GitHub's 13 MB OpenAPI document on a shared machine: generous limits, end states asserted.
+jest.setTimeout(120_000);
 
 /** An organization of a few repositories with pull requests. */
 function seed(simulator: GithubSimulator, repos = 3): void {

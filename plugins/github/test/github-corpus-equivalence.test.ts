@@ -4,6 +4,10 @@ import { stringify as toYaml } from 'yaml';
 import { createMappingEngine, loadPortAppConfig, type MappingEngine, type PortAppConfig, type PortEntity } from '../../../src/mapping/index.js';
 import { corpusDir, startGithubSimulator, type GithubSimulator, type GithubWorld, type Json } from '../../../test/support/github-simulator/index.js';
 import { collect, setUpGithub } from './github-test-support.js';
+import { jest } from '@jest/globals';
+
+// Simulators, tsx and GitHub's 13 MB OpenAPI document on a shared machine: generous limits, end states asserted.
+jest.setTimeout(120_000);
 
 /**
  * Ocean's captured records (the corpus's samples) against what the plugin produces from the

@@ -1,5 +1,9 @@
 import { startGithubSimulator, type GithubSimulator } from '../../../test/support/github-simulator/index.js';
 import { collect, setUpGithub, type GithubUnderTest } from './github-test-support.js';
+import { jest } from '@jest/globals';
+
+// Simulators, tsx and GitHub's 13 MB OpenAPI document on a shared machine: generous limits, end states asserted.
+jest.setTimeout(120_000);
 
 let simulator: GithubSimulator;
 let github: GithubUnderTest;

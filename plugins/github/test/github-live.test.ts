@@ -4,6 +4,10 @@ import type { LiveEvent, LiveEventProcessor, LiveEventResult } from '../../../sr
 import { startGithubSimulator, type GithubSimulator, type GithubWorld, type Json } from '../../../test/support/github-simulator/index.js';
 import { WEBHOOK_EVENTS } from '../live/github-live.js';
 import { setUpGithub, type GithubUnderTest } from './github-test-support.js';
+import { jest } from '@jest/globals';
+
+// Simulators, tsx and GitHub's 13 MB OpenAPI document on a shared machine: generous limits, end states asserted.
+jest.setTimeout(120_000);
 
 /**
  * Every event the plugin handles, with GitHub's own example payloads (@octokit/webhooks-examples):

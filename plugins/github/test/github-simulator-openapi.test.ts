@@ -90,4 +90,4 @@ it('every answer of a resync of every kind conforms to GitHub’s OpenAPI docume
       'GET /orgs/{org}/teams',
     ]),
   );
-});
+}, 180_000);

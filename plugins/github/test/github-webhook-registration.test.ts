@@ -2,6 +2,10 @@ import { eventually } from '../../../test/support/eventually.js';
 import { startGithubSimulator, type GithubSimulator } from '../../../test/support/github-simulator/index.js';
 import { WEBHOOK_EVENTS } from '../live/github-live.js';
 import { setUpGithub } from './github-test-support.js';
+import { jest } from '@jest/globals';
+
+// Simulators, tsx and GitHub's 13 MB OpenAPI document on a shared machine: generous limits, end states asserted.
+jest.setTimeout(120_000);
 
 let simulator: GithubSimulator;
 beforeEach(async () => {
