@@ -93,6 +93,9 @@ export const hostConfigSchema = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
+        // Where third parties reach this server (behind a proxy or load balancer); plugins use it
+        // to register their webhooks. Ocean's OCEAN__BASE_URL.
+        publicUrl: { type: 'string', pattern: '^https?://[^/?#\\s]+' },
       },
     },
     log: {

@@ -89,7 +89,8 @@ export function portConnection(config: Pick<HostConfig, 'port'>): PortConnection
 export interface HostConfig {
   /** The config file, or a description of where the config came from. */
   source: string;
-  server: { host: string; port: number };
+  /** `publicUrl` (no trailing slash): the server's address as third parties reach it, when configured. */
+  server: { host: string; port: number; publicUrl?: string };
   log: { level: LogLevel; format: LogFormatSetting };
   /** Absent or `{ embedded }`: the host runs the embedded local Port (the emulator). */
   port?: PortSettings;
@@ -228,7 +229,7 @@ export function normalise(
   const directories: string[] | undefined = config['plugins']?.directories;
   const result: HostConfig = {
     source,
-    server: config['server'],
+    server: normaliseServer(config['server']),
     log: config['log'],
     plugins: {
       ...config['plugins'],
@@ -248,6 +249,11 @@ export function normalise(
   else if (port !== undefined) result.port = { baseUrl: port['baseUrl'] ?? DEFAULT_PORT_BASE_URL, clientId: port['clientId'], clientSecret: port['clientSecret'] };
   if (document) result.document = document;
   return result;
+}
+
+function normaliseServer(server: { host: string; port: number; publicUrl?: string }): HostConfig['server'] {
+  if (server.publicUrl === undefined) return server;
+  return { ...server, publicUrl: server.publicUrl.replace(/\/+$/, '') };
 }
 
 function integrationConfig(integration: Record<string, any>, origin: IntegrationConfig['origin'], baseDir: string): IntegrationConfig {

@@ -95,12 +95,14 @@ export function inspectOceanEnv(env: Readonly<Record<string, string | undefined>
   for (const key of Object.keys(port)) if (!['client_id', 'client_secret', 'base_url'].includes(key)) ignored.push(`OCEAN__PORT__${key.toUpperCase()}`);
   for (const key of Object.keys(integration)) if (!['type', 'identifier', 'config'].includes(key)) ignored.push(`OCEAN__INTEGRATION__${key.toUpperCase()}`);
   for (const key of Object.keys(tree)) {
-    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
+    if (!['integration', 'event_listener', 'port', 'scheduled_resync_interval', 'initialize_port_resources', 'allow_environment_variables_jq_access', 'base_url'].includes(key)) ignored.push(`OCEAN__${key.toUpperCase()}`);
   }
   const application = applicationSettings(env);
   if (application.port !== undefined) raw['server'] = { port: application.port };
   // Where to listen, as `${MARINA_HOST}` in the bundled config: the container image sets 0.0.0.0.
   if (application.host !== undefined && application.host !== '') raw['server'] = { ...raw['server'], host: application.host };
+  // Ocean's public URL of the integration (for the third party's webhooks).
+  if (typeof tree['base_url'] === 'string' && tree['base_url'] !== '') raw['server'] = { ...raw['server'], publicUrl: tree['base_url'] };
   if (application.logLevel !== undefined) {
     const level = PINO_LEVELS[application.logLevel.toUpperCase()];
     if (level === undefined) {

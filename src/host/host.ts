@@ -165,6 +165,8 @@ export function createHost(options: HostOptions): Host {
       metrics: options.metrics,
       env: options.env,
       setupTimeoutMs: config.plugins.setupTimeoutSeconds * 1000,
+      dataDir: config.dataDir,
+      ...(config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }),
       ...(document ? { document } : {}),
       ...(resyncWiring ? { resync: resyncWiring } : {}),
       ...(liveWiring ? { live: liveWiring } : {}),

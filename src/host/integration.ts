@@ -9,6 +9,7 @@ import type { LiveSnapshot, RecentDeadLetters } from '../live/index.js';
 import type { IntegrationIdentity } from '../port/index.js';
 import type { IntegrationContext, IntegrationInstance, LiveEventProcessor } from '../sdk/index.js';
 import { createHttpClient } from './http-client.js';
+import { createIntegrationDataDir } from './integration-data-dir.js';
 import { DEAD_LETTER_WINDOW_MS, degradedReasons, type DegradedReason } from './integration-health.js';
 import { createPluginCache } from './plugin-cache.js';
 import type { LoadedPlugin } from './plugin-loader.js';
@@ -79,6 +80,10 @@ export interface IntegrationDependencies {
   resync?: ResyncWiring;
   /** Live events; absent without a Port. */
   live?: LiveWiring;
+  /** The host's data dir; each integration gets `integrations/<identifier>` under it. */
+  dataDir?: string;
+  /** The server's public URL (`server.publicUrl`), when configured. */
+  publicUrl?: string;
 }
 
 /** One running version of the plugin for this integration. */
@@ -437,6 +442,7 @@ export class Integration {
       });
     }
     for (const key of plugin.sensitiveKeys) this.#deps.redactor.add(checked.config[key]);
+    const dataDir = this.#deps.dataDir === undefined ? undefined : await createIntegrationDataDir(this.#deps.dataDir, this.identifier);
     const controller = new AbortController();
     const context: IntegrationContext = {
       identifier: this.identifier,
@@ -446,6 +452,8 @@ export class Integration {
       http: createHttpClient({ env: this.#deps.env, signal: controller.signal, logger: this.logger, userAgent: `marina/${plugin.type}/${plugin.version}` }),
       signal: controller.signal,
       cache: createPluginCache(),
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(this.#deps.publicUrl === undefined ? {} : { webhookBaseUrl: `${this.#deps.publicUrl}/integrations/${encodeURIComponent(this.identifier)}/webhook` }),
     };
     const endTimer = this.#deps.metrics.setupDuration.startTimer({ integration: this.identifier });
     let timer: NodeJS.Timeout | undefined;

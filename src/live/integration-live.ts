@@ -296,7 +296,7 @@ export function createIntegrationLive(options: IntegrationLiveOptions): Integrat
       }
       mapping.resources.forEach((resource, resourceIndex) => {
         if (!kinds.includes(resource.kind)) return;
-        const request = { kind: resource.kind, selector: resource.selector, resourceIndex, resource: resource as unknown as Record<string, unknown>, signal };
+        const request = { kind: resource.kind, selector: resource.selector, resourceIndex, resource: resource as unknown as Record<string, unknown>, mappingSettings: mapping.extra, signal };
         jobs.push(
           untilAborted(
             Promise.resolve().then(() => processor.handle(liveEvent, request)),

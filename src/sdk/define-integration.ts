@@ -34,6 +34,22 @@ export interface IntegrationContext<TConfig = Record<string, unknown>> {
   signal: AbortSignal;
   /** A cache private to this integration. */
   cache: PluginCache;
+  /**
+   * A directory private to this integration, for state that must survive restarts (such as an
+   * HTTP conditional-request cache): `<host dataDir>/integrations/<identifier>`. The host
+   * creates it with mode 0700 before `setup` runs; its content is kept across restarts and
+   * reloads. Write files with mode 0600. Never shared with another integration.
+   * Absent only in contexts built by hand (tests); the Marina host always sets it.
+   */
+  dataDir?: string;
+  /**
+   * The public URL under which the third party reaches this integration's live-event
+   * processors: `<server.publicUrl>/integrations/<identifier>/webhook`, so a processor at
+   * path `/github` is at `${webhookBaseUrl}/github`. Use it to register webhooks with the third
+   * party at start. Undefined when the operator configured no public URL (`server.publicUrl`,
+   * or Ocean's `OCEAN__BASE_URL`); then do not register anything.
+   */
+  webhookBaseUrl?: string;
 }
 
 /** What `setup` returns: the integration's behaviour. */

@@ -35,6 +35,8 @@ export interface LiveEventRequest {
   selector: KindSelector;
   resourceIndex: number;
   resource: Readonly<Record<string, unknown>>;
+  /** The mapping's integration-specific top-level keys (Ocean's port-app-config root fields, such as GitHub's `repositoryType`). */
+  mappingSettings?: Readonly<Record<string, unknown>>;
   /** Fires on the per-event timeout and on shutdown. */
   signal: AbortSignal;
 }

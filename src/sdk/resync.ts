@@ -25,6 +25,11 @@ export interface ResyncRequest {
   /** The whole resource block as written in the mapping, for plugins that read extra keys. */
   resource: Readonly<Record<string, unknown>>;
   /**
+   * The mapping's integration-specific top-level keys, as written (Ocean's port-app-config
+   * root fields such as GitHub's `repositoryType` or `organizations`). Empty when there are none.
+   */
+  mappingSettings?: Readonly<Record<string, unknown>>;
+  /**
    * Fires when this resync is aborted (a newer resync of the same integration, shutdown, a
    * hot reload, or the per-page timeout). Pass it to every HTTP call and stop yielding.
    */

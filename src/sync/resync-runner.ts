@@ -197,7 +197,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
           blueprintsOfBlock.set(resourceIndex, seen);
           block.state = 'running';
           try {
-            await runBlock({ resource, resourceIndex, block, seen, session, signal, logger, misconfigurations });
+            await runBlock({ resource, resourceIndex, mappingSettings: mapping.extra, block, seen, session, signal, logger, misconfigurations });
             block.state = 'completed';
             logger.info({ kind: resource.kind, resourceIndex, ...countsOf(block) }, 'kind completed');
           } catch (error) {
@@ -262,6 +262,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
   async function runBlock(context: {
     resource: ResourceConfig;
     resourceIndex: number;
+    mappingSettings: Readonly<Record<string, unknown>>;
     block: KindProgress;
     seen: Set<string>;
     session: IngestionSession;
@@ -269,7 +270,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
     logger: Logger;
     misconfigurations: MisconfigurationTracker;
   }): Promise<void> {
-    const { resource, resourceIndex, block, seen, session, signal, logger, misconfigurations } = context;
+    const { resource, resourceIndex, mappingSettings, block, seen, session, signal, logger, misconfigurations } = context;
     const { kind } = resource;
     const where = { integration: id, kind, resourceIndex };
     const instance = options.instance();
@@ -302,7 +303,7 @@ export function createResyncRunner(options: ResyncRunnerOptions): ResyncRunner {
     try {
       let pages: AsyncIterable<unknown>;
       try {
-        pages = handler({ kind, selector: resource.selector, resourceIndex, resource: resource as unknown as Record<string, unknown>, signal: pluginSignal });
+        pages = handler({ kind, selector: resource.selector, resourceIndex, resource: resource as unknown as Record<string, unknown>, mappingSettings, signal: pluginSignal });
         if (pages === null || typeof pages !== 'object' || typeof (pages as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
           throw new MarinaError('RESYNC_PLUGIN_FAILED', `The handler of kind "${kind}" did not return an async iterable of pages (got ${describeType(pages)})`, { details: where });
         }
