@@ -38,7 +38,7 @@ afterEach(async () => {
 type Entity = { identifier: string; blueprint: string; title?: string; properties: Record<string, unknown>; relations: Record<string, unknown> };
 
 function portUrlOf(lines: Record<string, any>[]): string | undefined {
-  return lines.find((line) => line['msg'] === 'no Port credentials configured: running the embedded local Port')?.['url'];
+  return lines.find((line) => String(line['msg']).startsWith('no Port organization configured: the embedded local Port runs at'))?.['url'];
 }
 
 async function entities(portUrl: string, blueprint: string): Promise<Entity[]> {
